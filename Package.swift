@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+// One section per target, test targets beside the libraries they test.
+import PackageDescription
+
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Wire format: JSON values, JSON-RPC 2.0 messages, error codes, method registry. Foundation only.
+        .target(name: "JSONRPC"),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+
+        // Newline framing with a line-length cap, shared by server and client.
+        .target(name: "LineFraming", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+
+        // Domain values, errors and store protocols. No database, transport or vendor.
+        .target(name: "SwitchboardCore"),
+
+        // Use cases over the store protocols: accounts, users, API keys, authentication.
+        .target(name: "SwitchboardServices", dependencies: [
+            "SwitchboardCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
+        // SQLite through GRDB: one implementation of the Core store protocols.
+        .target(name: "SwitchboardStore", dependencies: [
+            "SwitchboardCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "SwitchboardStoreTests", dependencies: ["SwitchboardStore", "SwitchboardCore"]),
+
+        // NIO listener, sessions, roles, method handlers wired to services.
+        .target(
+            name: "SwitchboardServer",
+            dependencies: [
+                "JSONRPC", "LineFraming", "SwitchboardCore", "SwitchboardServices", "SwitchboardStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("Resources/openrpc.json")]
+        ),
+
+        // Client library used by `rpc`, `call`, the shell and the tests.
+        .target(name: "SwitchboardClient", dependencies: [
+            "JSONRPC", "LineFraming",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
+        // In-process server on port 0, temporary data directories.
+        .target(name: "SwitchboardTestSupport", dependencies: [
+            "SwitchboardServer", "SwitchboardClient", "JSONRPC",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "SwitchboardServerTests", dependencies: [
+            "SwitchboardTestSupport", "SwitchboardServer", "SwitchboardClient", "JSONRPC", "SwitchboardCore",
+        ]),
+
+        // The one executable: serve | rpc | call | version | bench.
+        .executableTarget(name: "switchboard", dependencies: [
+            "SwitchboardServer", "SwitchboardClient", "JSONRPC",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+    ]
+)

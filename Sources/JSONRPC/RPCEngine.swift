@@ -1,0 +1,144 @@
+/// Turns one received line into (at most) one line of output, applying every
+/// JSON-RPC 2.0 rule: parse errors, invalid requests, notifications, batches.
+///
+/// Transport-free: the server feeds it lines and writes what it appends to
+/// `out`. Method lookup, access control and handlers are behind `invoke`.
+public struct RPCEngine<Context: Sendable>: Sendable {
+    /// Calls a method. Throws `RPCError` (passed through as is) or any other
+    /// error, which `mapError` turns into an `RPCError`.
+    public typealias Invoke = @Sendable (_ method: String, _ params: Params, _ context: Context) async throws -> JSONValue
+    public typealias MapError = @Sendable (_ error: any Error, _ method: String) -> RPCError
+
+    public struct Limits: Sendable {
+        public var maxDepth: Int
+        public var maxBatch: Int
+        public init(maxDepth: Int = JSONParser.defaultMaxDepth, maxBatch: Int = 1_000) {
+            self.maxDepth = maxDepth
+            self.maxBatch = maxBatch
+        }
+    }
+
+    public let limits: Limits
+    let invoke: Invoke
+    let mapError: MapError
+
+    public init(limits: Limits = Limits(), invoke: @escaping Invoke, mapError: @escaping MapError) {
+        self.limits = limits
+        self.invoke = invoke
+        self.mapError = mapError
+    }
+
+    /// Handles one line (without its terminator). Appends the answer and a
+    /// newline to `out`, or nothing for notifications and blank lines.
+    public func handle(line: some Collection<UInt8>, context: Context, into out: inout [UInt8]) async {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+        let message: JSONValue
+        do {
+            message = try JSONParser.parse(line, maxDepth: limits.maxDepth)
+        } catch {
+            let rpcError: RPCError = switch error.kind {
+            case .tooDeep: .invalidRequest("nesting deeper than \(limits.maxDepth) levels", data: ["maxDepth": .int(Int64(limits.maxDepth))])
+            case .invalidUTF8: .parseError("invalid UTF-8 at byte \(error.offset)")
+            case .syntax: .parseError(error.description)
+            }
+            Self.appendError(rpcError, id: .null, into: &out)
+            out.append(0x0A)
+            return
+        }
+        await handle(message: message, context: context, into: &out)
+    }
+
+    /// Handles an already parsed message (object or batch).
+    public func handle(message: JSONValue, context: Context, into out: inout [UInt8]) async {
+        switch message {
+        case .array(let members):
+            if members.isEmpty {
+                Self.appendError(.invalidRequest("empty batch"), id: .null, into: &out)
+                out.append(0x0A)
+                return
+            }
+            if members.count > limits.maxBatch {
+                Self.appendError(
+                    .invalidRequest("batch too large (\(members.count) > \(limits.maxBatch))", data: ["maxBatch": .int(Int64(limits.maxBatch))]),
+                    id: .null, into: &out)
+                out.append(0x0A)
+                return
+            }
+            let start = out.count
+            out.append(UInt8(ascii: "["))
+            var wroteAny = false
+            for member in members {
+                let before = out.count
+                if wroteAny { out.append(UInt8(ascii: ",")) }
+                if await handleOne(member, context: context, into: &out) {
+                    wroteAny = true
+                } else {
+                    out.removeSubrange(before..<out.count)
+                }
+            }
+            if wroteAny {
+                out.append(UInt8(ascii: "]"))
+                out.append(0x0A)
+            } else {
+                out.removeSubrange(start..<out.count)  // all notifications: no output at all
+            }
+        default:
+            if await handleOne(message, context: context, into: &out) { out.append(0x0A) }
+        }
+    }
+
+    /// Returns whether a response was written.
+    private func handleOne(_ message: JSONValue, context: Context, into out: inout [UInt8]) async -> Bool {
+        let request: Request
+        switch Request.validate(message) {
+        case .success(let valid): request = valid
+        case .failure(let failure):
+            Self.appendError(failure.error, id: failure.id, into: &out)
+            return true
+        }
+        let result: Result<JSONValue, RPCError>
+        if let params = request.params {
+            do {
+                result = .success(try await invoke(request.method, params, context))
+            } catch let error as RPCError {
+                result = .failure(error)
+            } catch {
+                result = .failure(mapError(error, request.method))
+            }
+        } else {
+            result = .failure(.invalidParams("params must be an object (by name), not an array"))
+        }
+        guard let id = request.id else { return false }  // notification: no answer, even on error
+        switch result {
+        case .success(let value): Self.appendResult(value, id: id, into: &out)
+        case .failure(let error): Self.appendError(error, id: id, into: &out)
+        }
+        return true
+    }
+
+    // MARK: response encoding
+
+    public static func appendResult(_ result: JSONValue, id: JSONValue, into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        JSONWriter.write(id, into: &out)
+        out.append(contentsOf: #","result":"#.utf8)
+        JSONWriter.write(result, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    public static func appendError(_ error: RPCError, id: JSONValue, into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        JSONWriter.write(id, into: &out)
+        out.append(contentsOf: #","error":"#.utf8)
+        JSONWriter.write(error.jsonValue, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// One complete error line (with newline), for errors found before parsing (oversized lines).
+    public static func errorLine(_ error: RPCError, id: JSONValue = .null) -> [UInt8] {
+        var out: [UInt8] = []
+        appendError(error, id: id, into: &out)
+        out.append(0x0A)
+        return out
+    }
+}

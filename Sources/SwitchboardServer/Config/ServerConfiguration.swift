@@ -1,0 +1,39 @@
+import Foundation
+
+/// Everything `switchboard serve` can be told. Defaults are the embedded,
+/// single-machine setup.
+public struct ServerConfiguration: Sendable, Equatable {
+    public var dataDirectory: String = "./switchboard-data"
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port; the chosen one is logged and reported to `onRunning`.
+    public var port: Int = 7701
+    /// Region of the default account created on first start.
+    public var region: String = "DE"
+    public var limits = Limits()
+
+    public struct Limits: Sendable, Equatable {
+        public var maxLineBytes: Int = 1 << 20
+        public var maxConnections: Int = 10_000
+        public var idleBeforeLoginSeconds: Int = 30
+        public var requestTimeoutSeconds: Int = 30
+        public var maxBatch: Int = 1_000
+        public var maxDepth: Int = 64
+        /// A client that does not read its answers for this long is disconnected.
+        public var slowReaderSeconds: Int = 30
+        public init() {}
+    }
+
+    public init() {}
+
+    public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("switchboard.sqlite") }
+    public var operatorTokenPath: String { (dataDirectory as NSString).appendingPathComponent("operator.token") }
+
+    /// Parses `HOST:PORT`, `[v6]:PORT` or `:PORT`.
+    public static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+}

@@ -1,0 +1,40 @@
+import JSONRPC
+import NIOCore
+import Synchronization
+
+/// Delivers server-to-client notifications to the subscribed sessions of an account.
+///
+/// Each session has a bounded queue; a session that cannot keep up loses its
+/// connection (its `events` continuation reports the drop and the connection
+/// closes) rather than growing server memory.
+public final class EventBus: Sendable {
+    /// Topics a client may subscribe to, with what they carry.
+    public static let topics: [String: String] = [
+        "users.changed": "a user of the account was created, updated or deleted: {action, user}",
+    ]
+
+    private let sessions = Mutex<[Int: Session]>([:])
+
+    public init() {}
+
+    func register(_ session: Session) { sessions.withLock { $0[session.id] = session } }
+    func unregister(_ session: Session) { _ = sessions.withLock { $0.removeValue(forKey: session.id) } }
+
+    public var sessionCount: Int { sessions.withLock { $0.count } }
+
+    /// Sends `{"jsonrpc":"2.0","method":topic,"params":params}` to every
+    /// session of `accountId` subscribed to `topic`.
+    public func publish(topic: String, accountId: String, params: JSONValue) {
+        let targets = sessions.withLock { $0.values.filter { $0.wants(topic: topic, accountId: accountId) } }
+        guard !targets.isEmpty else { return }
+        var bytes: [UInt8] = []
+        JSONWriter.write(["jsonrpc": "2.0", "method": .string(topic), "params": params], into: &bytes)
+        bytes.append(0x0A)
+        let buffer = ByteBuffer(bytes: bytes)
+        for session in targets {
+            if case .dropped = session.events.yield(buffer) {
+                session.events.finish()  // too slow: the connection closes
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import JSONRPC
+import Logging
+import SwitchboardCore
+
+/// The one place where domain errors become protocol errors.
+enum ErrorMapping {
+    static func rpcError(_ error: any Error, method: String, logger: Logger) -> RPCError {
+        if let error = error as? SwitchboardError {
+            var data = JSONObject()
+            if let field = error.field { data.append("field", .string(field)) }
+            for (key, value) in error.details.sorted(by: { $0.key < $1.key }) { data.append(key, .string(value)) }
+            let payload: JSONValue? = data.isEmpty ? nil : .object(data)
+            switch error.kind {
+            case .unauthenticated: return RPCError(.unauthenticated, "Unauthenticated: \(error.message)", data: payload)
+            case .forbidden: return RPCError(.forbidden, "Forbidden: \(error.message)", data: payload)
+            case .notFound: return RPCError(.notFound, "Not found: \(error.message)", data: payload)
+            case .conflict: return RPCError(.conflict, "Conflict: \(error.message)", data: payload)
+            case .validation: return RPCError(.validationFailed, "Validation failed: \(error.message)", data: payload)
+            }
+        }
+        if error is CancellationError { return RPCError(.timedOut, "Request cancelled", data: ["method": .string(method)]) }
+        // Unexpected: log the detail, never send it.
+        logger.error("internal error", metadata: ["method": .string(method), "error": .string(String(describing: error))])
+        return .internalError
+    }
+}

@@ -1,0 +1,25 @@
+import JSONRPC
+import SwitchboardCore
+
+extension Methods {
+    static func events(_ app: Application) -> [MethodSpec] {
+        @Sendable func topics(_ params: Params) throws(RPCError) -> [String] {
+            try params.expectOnly(["topics"])
+            guard let topics = try params.optionalStringArray("topics", maxCount: 100), !topics.isEmpty else {
+                throw .invalidParams(field: "topics", "is required (one or more of: \(EventBus.topics.keys.sorted().joined(separator: ", ")))")
+            }
+            for (i, topic) in topics.enumerated() where EventBus.topics[topic] == nil {
+                throw .invalidParams(field: "topics[\(i)]", "unknown topic \"\(topic)\" (known: \(EventBus.topics.keys.sorted().joined(separator: ", ")))")
+            }
+            return topics
+        }
+        return [
+            MethodSpec("events.subscribe", .anyRole, inline: true) { params, call in
+                ["topics": .array(call.session.subscribe(try topics(params)).sorted().map(JSONValue.string))]
+            },
+            MethodSpec("events.unsubscribe", .anyRole, inline: true) { params, call in
+                ["topics": .array(call.session.unsubscribe(try topics(params)).sorted().map(JSONValue.string))]
+            },
+        ]
+    }
+}

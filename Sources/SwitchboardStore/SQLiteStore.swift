@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+/// The embedded store: one SQLite file in WAL mode behind a GRDB `DatabasePool`.
+///
+/// Every write is one transaction, committed (and so durable, with
+/// `synchronous = FULL`) before the method returns and the server answers.
+public final class SQLiteStore: SwitchboardStore {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file and migrates it.
+    public convenience init(path: String) throws {
+        let pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
+        try self.init(pool)
+    }
+
+    /// An in-memory database with the same schema, for unit tests.
+    public static func inMemory() throws -> SQLiteStore {
+        try SQLiteStore(DatabaseQueue(configuration: makeConfiguration()))
+    }
+
+    init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    static func makeConfiguration() -> Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL + FULL: a commit is on disk before we acknowledge it.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+
+    /// Closes the database; used at shutdown so the WAL is checkpointed.
+    public func close() throws {
+        if let pool = writer as? DatabasePool {
+            _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try pool.close()
+        } else if let queue = writer as? DatabaseQueue {
+            try queue.close()
+        }
+    }
+
+    /// Maps SQLite constraint violations on unique indexes to a conflict naming the field.
+    static func mapUniqueViolation<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            let message = error.message ?? ""
+            if message.contains(".email") { throw SwitchboardError.conflict("e-mail address already in use in this account", field: "email") }
+            if message.contains(".extension") { throw SwitchboardError.conflict("extension already in use in this account", field: "extension") }
+            throw SwitchboardError.conflict("already exists")
+        }
+    }
+}
