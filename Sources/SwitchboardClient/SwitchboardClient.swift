@@ -163,6 +163,11 @@ public final class SwitchboardClient: Sendable {
         outgoing.yield(buffer)
     }
 
+    /// Sends bytes exactly as given (no newline added).
+    public func sendBytes(_ bytes: [UInt8]) {
+        outgoing.yield(ByteBuffer(bytes: bytes))
+    }
+
     /// Half-closes: no more requests; the server answers what it has, then the connection ends.
     public func finishSending() { outgoing.finish() }
 

@@ -1,0 +1,103 @@
+import Testing
+@testable import JSONRPC
+
+/// The engine's JSON-RPC 2.0 rules, with a tiny method table (`echo`, `fail`).
+@Suite struct RPCEngineTests {
+    struct Boom: Error {}
+
+    let engine = RPCEngine<Void>(
+        limits: .init(maxDepth: 8, maxBatch: 3),
+        invoke: { method, params, _ in
+            switch method {
+            case "echo": return .object(params.object)
+            case "fail": throw Boom()
+            case "needsName": return .string(try params.string("name"))
+            default: throw RPCError.methodNotFound(method)
+            }
+        },
+        mapError: { _, _ in .internalError })
+
+    func run(_ line: String) async -> JSONValue? {
+        var out: [UInt8] = []
+        await engine.handle(line: Array(line.utf8), context: (), into: &out)
+        if out.isEmpty { return nil }
+        #expect(out.last == 0x0A)
+        #expect(out.dropLast().contains(0x0A) == false)
+        return try? JSONParser.parse(out)
+    }
+
+    @Test func answersARequestWithItsId() async {
+        let answer = await run(#"{"jsonrpc":"2.0","id":"abc","method":"echo","params":{"x":1}}"#)
+        #expect(answer == ["jsonrpc": "2.0", "id": "abc", "result": ["x": 1]])
+    }
+
+    @Test func notificationsGetNoAnswerEvenOnError() async {
+        #expect(await run(#"{"jsonrpc":"2.0","method":"echo"}"#) == nil)
+        #expect(await run(#"{"jsonrpc":"2.0","method":"nope"}"#) == nil)
+        #expect(await run(#"{"jsonrpc":"2.0","method":"fail"}"#) == nil)
+    }
+
+    @Test func blankLinesAreIgnored() async {
+        #expect(await run("") == nil)
+        #expect(await run("  \r") == nil)
+    }
+
+    @Test func parseErrorHasNullId() async {
+        let answer = await run(#"{"jsonrpc":"2.0","id":1,"method":"echo""#)
+        #expect(answer?["id"] == .null)
+        #expect(answer?["error"]?["code"] == -32700)
+    }
+
+    @Test(arguments: [
+        (#"{"jsonrpc":"1.0","id":1,"method":"echo"}"#, JSONValue.int(1)),
+        (#"{"id":2,"method":"echo"}"#, .int(2)),
+        (#"{"jsonrpc":"2.0","id":3}"#, .int(3)),
+        (#"{"jsonrpc":"2.0","id":4,"method":5}"#, .int(4)),
+        (#"{"jsonrpc":"2.0","id":{"a":1},"method":"echo"}"#, .null),
+        (#"{"jsonrpc":"2.0","id":[1],"method":"echo"}"#, .null),
+        (#"{"jsonrpc":"2.0","id":5,"method":"echo","params":"x"}"#, .int(5)),
+        (#"{"jsonrpc":"2.0","id":6,"method":"echo","extra":1}"#, .int(6)),
+        ("42", .null),
+    ])
+    func invalidRequests(line: String, id: JSONValue) async {
+        let answer = await run(line)
+        #expect(answer?["error"]?["code"] == -32600)
+        #expect(answer?["id"] == id)
+    }
+
+    @Test func positionalParamsAreInvalidParams() async {
+        let answer = await run(#"{"jsonrpc":"2.0","id":1,"method":"echo","params":[1,2]}"#)
+        #expect(answer?["error"]?["code"] == -32602)
+    }
+
+    @Test func missingFieldIsNamed() async {
+        let answer = await run(#"{"jsonrpc":"2.0","id":1,"method":"needsName","params":{}}"#)
+        #expect(answer?["error"]?["code"] == -32602)
+        #expect(answer?["error"]?["data"]?["field"] == "name")
+    }
+
+    @Test func unexpectedErrorsDoNotLeak() async {
+        let answer = await run(#"{"jsonrpc":"2.0","id":1,"method":"fail"}"#)
+        #expect(answer?["error"] == ["code": -32603, "message": "Internal error"])
+    }
+
+    @Test func batchRules() async {
+        #expect(await run("[]")?["error"]?["code"] == -32600)
+        #expect(await run(#"[{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","method":"echo"}]"#) == nil)
+        let mixed = await run(#"[{"jsonrpc":"2.0","id":1,"method":"echo"},{"jsonrpc":"2.0","method":"echo"},1]"#)
+        let items = mixed?.arrayValue ?? []
+        #expect(items.count == 2)
+        #expect(items.first?["id"] == 1)
+        #expect(items.last?["error"]?["code"] == -32600)
+        let tooBig = await run(#"[1,2,3,4]"#)
+        #expect(tooBig?["error"]?["code"] == -32600)
+        #expect(tooBig?["error"]?["data"]?["maxBatch"] == 3)
+    }
+
+    @Test func nestingLimit() async {
+        let deep = #"{"jsonrpc":"2.0","id":1,"method":"echo","params":{"a":"# + String(repeating: "[", count: 10) + String(repeating: "]", count: 10) + "}}"
+        let answer = await run(deep)
+        #expect(answer?["error"]?["code"] == -32600)
+        #expect(answer?["id"] == .null)
+    }
+}
