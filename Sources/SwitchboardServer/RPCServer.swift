@@ -19,6 +19,8 @@ public final class RPCServer: Service, Sendable {
     let onRunning: (@Sendable (SocketAddress) async -> Void)?
     private let connections = Atomic<Int>(0)
     private let nextSessionId = Atomic<Int>(1)
+    /// Set on graceful shutdown: connections finish the batch they are on and stop.
+    private let draining = Atomic<Bool>(false)
 
     public init(app: Application, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 onRunning: (@Sendable (SocketAddress) async -> Void)? = nil) {
@@ -64,6 +66,7 @@ public final class RPCServer: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.app.logger.info("shutting down: no new connections, finishing requests in flight")
+            self.draining.store(true, ordering: .relaxed)
             server.channel.close(promise: nil)
         }
         app.logger.info("server stopped")
@@ -112,7 +115,8 @@ public final class RPCServer: Service, Sendable {
                         group.cancelAll()
                     }
                 } onGracefulShutdown: {
-                    // Stop reading; requests already read are answered, then the connection closes.
+                    // Stop reading; the batch being worked on is answered, then the connection closes.
+                    self.draining.store(true, ordering: .relaxed)
                     channel.close(mode: .input, promise: nil)
                 }
             }
@@ -134,6 +138,9 @@ public final class RPCServer: Service, Sendable {
         out.reserveCapacity(4_096)
         var requests = 0
         for try await frames in inbound {
+            // Shutting down: stop at a line boundary. Lines still queued (or a
+            // partial line flushed by closing the input) are not started.
+            if draining.load(ordering: .relaxed) { break }
             for frame in frames {
                 requests += 1
                 switch frame {
@@ -155,4 +162,11 @@ public final class RPCServer: Service, Sendable {
         }
         return requests
     }
+}
+
+extension RPCServer {
+    /// Every method this server answers (for `rpc.discover` consistency checks).
+    public var methodNames: [String] { table.names }
+    /// The access rule of a method, or nil if there is no such method.
+    public func access(of method: String) -> Access? { table.methods[method]?.access }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import JSONRPC
+import Testing
+
+/// The executable end to end: `serve`, `call`, `rpc`, `version`, as separate processes.
+@Suite(.serialized) struct CommandLineTests {
+    @Test func serveCallRpcAndCleanShutdown() throws {
+        let server = try ServerProcess()
+        let common = ["--connect", server.address, "--data-dir", server.dataDirectory]
+
+        let version = try Binary.run(["call", "system.version"] + common)
+        #expect(version.status == 0)
+        #expect(try JSONParser.parse(version.stdout)["version"] != nil)
+
+        let failed = try Binary.run(["call", "users.create", #"{"name":"A","email":"nope"}"#] + common)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("-32022"))
+        #expect(failed.stderr.contains("email"))
+
+        let badJSON = try Binary.run(["call", "users.list", "{"] + common)
+        #expect(badJSON.status != 0)
+
+        // rpc: answers in input order, one line each; notifications give none.
+        var input = ""
+        for i in 0..<300 { input += #"{"jsonrpc":"2.0","id":\#(i),"method":"system.ping"}"# + "\n" }
+        input += #"{"jsonrpc":"2.0","method":"system.ping"}"# + "\n"
+        input += #"{"jsonrpc":"2.0","id":"last","method":"auth.whoami"}"# + "\n"
+        let rpc = try Binary.run(["rpc"] + common, stdin: input)
+        #expect(rpc.status == 0)
+        let lines = rpc.stdout.split(separator: "\n").map { try? JSONParser.parse(String($0)) }
+        #expect(lines.count == 301)
+        #expect(lines.prefix(300).enumerated().allSatisfy { $1?["id"] == .int(Int64($0)) })
+        #expect(lines.last??["result"]?["role"] == "operator")
+
+        // The token from the environment works too, and a wrong one fails clearly.
+        let token = try String(contentsOfFile: server.dataDirectory + "/operator.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let viaEnv = try Binary.run(["call", "auth.whoami", "--connect", server.address], environment: ["SWITCHBOARD_TOKEN": token])
+        #expect(viaEnv.status == 0)
+        let wrong = try Binary.run(["call", "auth.whoami", "--connect", server.address, "--token", "key_x.y"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("-32001"))
+
+        #expect(server.terminate() == 0)
+        let log = server.logText
+        #expect(log.contains("connection opened"))
+        #expect(log.contains("connection closed"))
+        #expect(log.contains("server stopped"))
+        // Secrets never reach the log.
+        let secret = String(token[token.index(after: token.lastIndex(of: ".")!)...])
+        #expect(!log.contains(secret))
+    }
+
+    @Test func sigtermFinishesRequestsInFlight() throws {
+        let server = try ServerProcess()
+        let token = try String(contentsOfFile: server.dataDirectory + "/operator.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // A client logs in, then sends many requests; the server is told to stop while answering them.
+        let fd = try LoopbackSocket.connect(port: server.port)
+        defer { close(fd) }
+        func sendAll(_ text: String) {
+            let bytes = Array(text.utf8)
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        func readSome() -> Bool {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 { received.append(contentsOf: buffer[0..<n]) }
+            return n > 0
+        }
+        sendAll(#"{"jsonrpc":"2.0","id":0,"method":"auth.login","params":{"token":"\#(token)"}}"# + "\n")
+        while !received.contains(0x0A) { if !readSome() { break } }
+        var text = ""
+        for i in 1...5_000 { text += #"{"jsonrpc":"2.0","id":\#(i),"method":"users.list"}"# + "\n" }
+        sendAll(text)
+        _ = readSome()  // answers are flowing
+        kill(server.process.processIdentifier, SIGTERM)
+        while readSome() {}
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        // Every answer that was written is complete and in order (no torn lines).
+        let lines = String(decoding: received, as: UTF8.self).split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for (i, line) in lines.enumerated() {
+            #expect((try? JSONParser.parse(String(line)))?["id"] == .int(Int64(i)))
+        }
+    }
+
+    @Test func configurationFromFileAndEnvironment() throws {
+        let directory = NSTemporaryDirectory() + "sb-config-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let configPath = directory + "/switchboard.json"
+        try Data(#"{"region":"NL","maxBatch":2}"#.utf8).write(to: URL(fileURLWithPath: configPath))
+        let server = try ServerProcess(dataDirectory: directory + "/data", extraArguments: ["--config", configPath])
+        let common = ["--connect", server.address, "--data-dir", server.dataDirectory]
+        #expect(try JSONParser.parse(Binary.run(["call", "accounts.get"] + common).stdout)["region"] == "NL")
+        let batch = try Binary.run(["rpc"] + common, stdin: #"[{"jsonrpc":"2.0","id":1,"method":"system.ping"},{"jsonrpc":"2.0","id":2,"method":"system.ping"},{"jsonrpc":"2.0","id":3,"method":"system.ping"}]"# + "\n")
+        #expect(try JSONParser.parse(batch.stdout)["error"]?["data"]?["maxBatch"] == 2)
+        #expect(server.terminate() == 0)
+
+        let bad = try Binary.run(["serve", "--data-dir", directory + "/data", "--listen", "nonsense"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("listen"))
+    }
+
+    @Test func versionCommand() throws {
+        let output = try Binary.run(["version"])
+        #expect(output.status == 0)
+        #expect(output.stdout.hasPrefix("switchboard "))
+    }
+}
