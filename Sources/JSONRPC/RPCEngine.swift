@@ -8,6 +8,8 @@ public struct RPCEngine<Context: Sendable>: Sendable {
     /// error, which `mapError` turns into an `RPCError`.
     public typealias Invoke = @Sendable (_ method: String, _ params: Params, _ context: Context) async throws -> JSONValue
     public typealias MapError = @Sendable (_ error: any Error, _ method: String) -> RPCError
+    /// Told of every error answered (method is nil when the line could not be read as a request).
+    public typealias OnError = @Sendable (_ error: RPCError, _ method: String?, _ context: Context) -> Void
 
     public struct Limits: Sendable {
         public var maxDepth: Int
@@ -21,11 +23,13 @@ public struct RPCEngine<Context: Sendable>: Sendable {
     public let limits: Limits
     let invoke: Invoke
     let mapError: MapError
+    let onError: OnError?
 
-    public init(limits: Limits = Limits(), invoke: @escaping Invoke, mapError: @escaping MapError) {
+    public init(limits: Limits = Limits(), invoke: @escaping Invoke, mapError: @escaping MapError, onError: OnError? = nil) {
         self.limits = limits
         self.invoke = invoke
         self.mapError = mapError
+        self.onError = onError
     }
 
     /// Handles one line (without its terminator). Appends the answer and a
@@ -41,6 +45,7 @@ public struct RPCEngine<Context: Sendable>: Sendable {
             case .invalidUTF8: .parseError("invalid UTF-8 at byte \(error.offset)")
             case .syntax: .parseError(error.description)
             }
+            onError?(rpcError, nil, context)
             Self.appendError(rpcError, id: .null, into: &out)
             out.append(0x0A)
             return
@@ -53,11 +58,13 @@ public struct RPCEngine<Context: Sendable>: Sendable {
         switch message {
         case .array(let members):
             if members.isEmpty {
+                onError?(.invalidRequest("empty batch"), nil, context)
                 Self.appendError(.invalidRequest("empty batch"), id: .null, into: &out)
                 out.append(0x0A)
                 return
             }
             if members.count > limits.maxBatch {
+                onError?(.invalidRequest("batch too large"), nil, context)
                 Self.appendError(
                     .invalidRequest("batch too large (\(members.count) > \(limits.maxBatch))", data: ["maxBatch": .int(Int64(limits.maxBatch))]),
                     id: .null, into: &out)
@@ -93,6 +100,7 @@ public struct RPCEngine<Context: Sendable>: Sendable {
         switch Request.validate(message) {
         case .success(let valid): request = valid
         case .failure(let failure):
+            onError?(failure.error, nil, context)
             Self.appendError(failure.error, id: failure.id, into: &out)
             return true
         }
@@ -108,6 +116,7 @@ public struct RPCEngine<Context: Sendable>: Sendable {
         } else {
             result = .failure(.invalidParams("params must be an object (by name), not an array"))
         }
+        if case .failure(let error) = result { onError?(error, request.method, context) }
         guard let id = request.id else { return false }  // notification: no answer, even on error
         switch result {
         case .success(let value): Self.appendResult(value, id: id, into: &out)

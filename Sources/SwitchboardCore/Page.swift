@@ -24,3 +24,11 @@ public struct PageRequest: Sendable, Hashable {
         self.after = after
     }
 }
+
+extension Page where Item: Identifiable, Item.ID == String {
+    /// A page from a keyset query that fetched at most `request.limit` items:
+    /// a full page may have more after it, so its last id is the cursor.
+    public init(items: [Item], request: PageRequest) {
+        self.init(items: items, nextCursor: items.count == request.limit ? items.last?.id : nil)
+    }
+}

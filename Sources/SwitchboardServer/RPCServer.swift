@@ -33,7 +33,13 @@ public final class RPCServer: Service, Sendable {
         self.engine = RPCEngine(
             limits: .init(maxDepth: app.configuration.limits.maxDepth, maxBatch: app.configuration.limits.maxBatch),
             invoke: { method, params, session in try await table.invoke(method, params, session) },
-            mapError: { error, method in ErrorMapping.rpcError(error, method: method, logger: logger) })
+            mapError: { error, method in ErrorMapping.rpcError(error, method: method, logger: logger) },
+            onError: { error, method, session in
+                // One line per failed request. Messages carry no secrets (tokens are never echoed).
+                logger.info("request failed", metadata: [
+                    "session": "\(session.id)", "method": "\(method ?? "-")", "code": "\(error.code.rawValue)", "error": "\(error.message)",
+                ])
+            })
     }
 
     public var connectionCount: Int { connections.load(ordering: .relaxed) }
@@ -102,6 +108,10 @@ public final class RPCServer: Service, Sendable {
                             try await Task.sleep(for: .seconds(limits.idleBeforeLoginSeconds))
                             if !session.isAuthenticated {
                                 logger.info("closing: no login in time", metadata: ["session": "\(session.id)"])
+                                let notice = RPCEngine<Session>.errorLine(RPCError(
+                                    .unauthenticated, "Unauthenticated: no auth.login within \(limits.idleBeforeLoginSeconds) s, closing",
+                                    data: ["idleBeforeLoginSeconds": .int(Int64(limits.idleBeforeLoginSeconds))]))
+                                try? await outbound.write(ByteBuffer(bytes: notice))
                                 channel.close(promise: nil)
                             }
                         }

@@ -59,7 +59,7 @@ public struct APIKeyService: Sendable {
     public func list(operatorKeys: Bool, _ page: PageRequest, by principal: Principal) async throws -> Page<APIKey> {
         if operatorKeys, !principal.isOperator { throw SwitchboardError.forbidden("only an operator can list operator keys") }
         let items = try await store.apiKeys(accountId: operatorKeys ? nil : principal.accountId, page)
-        return Page(items: items, nextCursor: items.count == page.limit ? items.last?.id : nil)
+        return Page(items: items, request: page)
     }
 
     public func revoke(id: String, by principal: Principal) async throws -> APIKey {

@@ -20,7 +20,7 @@ public struct AccountService: Sendable {
 
     public func list(_ page: PageRequest) async throws -> Page<Account> {
         let items = try await store.accounts(page)
-        return Page(items: items, nextCursor: items.count == page.limit ? items.last?.id : nil)
+        return Page(items: items, request: page)
     }
 
     /// Operators read any account; everyone else only their own (another id reads as not found).

@@ -44,7 +44,7 @@ public struct UserService: Sendable {
 
     public func list(accountId: String, _ page: PageRequest) async throws -> Page<User> {
         let items = try await store.users(accountId: accountId, page)
-        return Page(items: items, nextCursor: items.count == page.limit ? items.last?.id : nil)
+        return Page(items: items, request: page)
     }
 
     public func update(accountId: String, id: String, _ changes: Changes) async throws -> User {

@@ -188,6 +188,8 @@ import Testing
         try await withTestServer(configure: { $0.limits.idleBeforeLoginSeconds = 1 }) { server in
             let idle = try await server.raw()
             let loggedIn = try await server.client()
+            let notice = await idle.next(timeout: .seconds(5))
+            #expect(notice?["error"]?["code"] == -32001)
             #expect(await idle.waitForClose(timeout: .seconds(5)))
             try await Task.sleep(for: .milliseconds(1_200))
             #expect(try await loggedIn.call("system.ping") == "pong")

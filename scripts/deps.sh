@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Switchboard needs, if any are missing.
+# Sourced by setup.sh and test.sh; safe to run again.
+set -euo pipefail
+
+SWITCHBOARD_APT_PACKAGES=(
+  pkg-config
+  libsqlite3-dev      # GRDB's SQLite
+  libedit-dev         # the admin shell's line editor
+  libphonenumber-dev  # phone-number parsing
+  libprotobuf-dev     # libphonenumber's dependency
+  netcat-openbsd      # docs examples and smoke checks
+  python3             # the Python client and its tests
+)
+
+switchboard_install_deps() {
+  local missing=()
+  for pkg in "${SWITCHBOARD_APT_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! command -v swift >/dev/null 2>&1; then
+    for dir in /opt/swift/usr/bin /opt/swift/bin; do
+      [ -x "$dir/swift" ] && export PATH="$dir:$PATH"
+    done
+  fi
+  command -v swift >/dev/null 2>&1 || {
+    echo "error: the Swift 6.3 toolchain is not on PATH (see https://www.swift.org/install/linux/)" >&2
+    exit 1
+  }
+}
