@@ -19,6 +19,9 @@ public struct PageRequest: Sendable, Hashable {
     /// Exclusive: items strictly after this key.
     public var after: String?
 
+    /// Stores fetch one more than asked, so the page knows whether it is the last.
+    public var fetchLimit: Int { limit + 1 }
+
     public init(limit: Int = PageRequest.defaultLimit, after: String? = nil) {
         self.limit = limit
         self.after = after
@@ -26,9 +29,14 @@ public struct PageRequest: Sendable, Hashable {
 }
 
 extension Page where Item: Identifiable, Item.ID == String {
-    /// A page from a keyset query that fetched at most `request.limit` items:
-    /// a full page may have more after it, so its last id is the cursor.
+    /// A page from a keyset query that fetched up to `request.fetchLimit`
+    /// items: the extra one, if present, only tells that more follow.
     public init(items: [Item], request: PageRequest) {
-        self.init(items: items, nextCursor: items.count == request.limit ? items.last?.id : nil)
+        if items.count > request.limit {
+            let kept = Array(items.prefix(request.limit))
+            self.init(items: kept, nextCursor: kept.last?.id)
+        } else {
+            self.init(items: items, nextCursor: nil)
+        }
     }
 }

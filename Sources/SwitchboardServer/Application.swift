@@ -14,7 +14,6 @@ public final class Application: Sendable {
     public let users: UserService
     public let apiKeys: APIKeyService
     public let events = EventBus()
-    public let revocations = Revocations()
     public let logger: Logger
 
     init(configuration: ServerConfiguration, store: SQLiteStore, logger: Logger) {
@@ -39,9 +38,7 @@ public final class Application: Sendable {
     }
 
     func methodTable() -> MethodTable {
-        MethodTable(
-            Methods.all(self), revocations: revocations,
-            requestTimeout: .seconds(configuration.limits.requestTimeoutSeconds))
+        MethodTable(Methods.all(self), requestTimeout: .seconds(configuration.limits.requestTimeoutSeconds))
     }
 
     /// Closes the database cleanly (WAL checkpointed).

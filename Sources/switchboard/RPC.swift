@@ -1,19 +1,23 @@
 import ArgumentParser
 import Foundation
 import JSONRPC
+import SwitchboardClient
 
 struct RPC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rpc",
         abstract: "Pipe NDJSON requests from stdin to the server; answers go to stdout in order.",
-        discussion: "Logs in first. Notifications get no answer. Server events, if subscribed, are printed too.")
+        discussion: """
+            Logs in first. Lines are passed through byte for byte. Notifications get no answer. \
+            Server events, if subscribed, are printed too. Ends when stdin ends and every answer is in.
+            """)
 
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let connection: SwitchboardClientHandle
+        let connection: SwitchboardClient
         do {
-            connection = SwitchboardClientHandle(try await client.connectAndLogin())
+            connection = try await client.connectAndLogin()
         } catch let error as RPCError {
             printError("login failed: error \(error.code.rawValue): \(error.message)")
             throw ExitCode(1)
@@ -21,23 +25,26 @@ struct RPC: AsyncParsableCommand {
             printError("\(exit)")
             throw ExitCode(1)
         }
-        let client = connection.client
-        client.startPassthrough()
+        // A reader that goes away (e.g. `| head`) ends us quietly instead of killing us with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        connection.startPassthrough()
         let printer = Task {
-            let stdout = FileHandle.standardOutput
-            for await line in client.rawLines {
+            for await line in connection.rawLines {
                 var bytes = Array(line.readableBytesView)
                 bytes.append(0x0A)
-                stdout.write(Data(bytes))
+                guard writeAll(1, bytes) else { Foundation.exit(0) }
             }
         }
-        // Read stdin on a plain thread: it blocks.
+        // Stdin is read on a plain thread (reads block), in chunks, split on newlines.
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread {
-                while let line = readLine(strippingNewline: true) {
-                    client.sendRaw(line.utf8)
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let n = read(0, &buffer, buffer.count)
+                    if n <= 0 { break }
+                    connection.sendBytes(Array(buffer[0..<n]))
                 }
-                client.finishSending()
+                connection.finishSending()
                 done.resume()
             }
         }
@@ -45,10 +52,16 @@ struct RPC: AsyncParsableCommand {
     }
 }
 
-import SwitchboardClient
-
-/// Lets a non-Sendable-looking capture cross into the reader thread.
-struct SwitchboardClientHandle: Sendable {
-    let client: SwitchboardClient
-    init(_ client: SwitchboardClient) { self.client = client }
+/// Writes every byte or reports failure (EPIPE when the reader is gone).
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return false
+        }
+        offset += n
+    }
+    return true
 }

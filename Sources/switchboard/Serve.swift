@@ -22,7 +22,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay without logging in (default 30).") var idleBeforeLoginSeconds: Int?
     @Option(help: "Longest time a request may run, in seconds (default 30).") var requestTimeoutSeconds: Int?
     @Option(help: "Most requests in one batch (default 1000).") var maxBatch: Int?
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env SWITCHBOARD_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "Seconds a client may leave answers unread before it is disconnected (default 30).") var slowReaderSeconds: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env SWITCHBOARD_LOG_LEVEL; default info).") var logLevel: String?
 
     func run() async throws {
         var flags: [String: String] = [:]
@@ -34,6 +35,8 @@ struct Serve: AsyncParsableCommand {
         flags["idleBeforeLoginSeconds"] = idleBeforeLoginSeconds.map(String.init)
         flags["requestTimeoutSeconds"] = requestTimeoutSeconds.map(String.init)
         flags["maxBatch"] = maxBatch.map(String.init)
+        flags["slowReaderSeconds"] = slowReaderSeconds.map(String.init)
+        flags["logLevel"] = logLevel
         let environment = ProcessInfo.processInfo.environment
         let file: [UInt8]?
         if let config {
@@ -48,7 +51,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let level = Logger.Level(rawValue: logLevel ?? environment["SWITCHBOARD_LOG_LEVEL"] ?? "info") ?? .info
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

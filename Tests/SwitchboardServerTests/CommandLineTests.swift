@@ -32,6 +32,14 @@ import Testing
         #expect(lines.prefix(300).enumerated().allSatisfy { $1?["id"] == .int(Int64($0)) })
         #expect(lines.last??["result"]?["role"] == "operator")
 
+        // Bytes pass through as they are: invalid UTF-8 reaches the server and is refused there.
+        let invalid = try Binary.run(["rpc"] + common, stdin: String(decoding: [0x7B, 0xFF, 0x7D, 0x0A], as: UTF8.self))
+        #expect(try JSONParser.parse(invalid.stdout)["error"]?["code"] == -32700)
+        // A reader that stops early (`| head -1`) ends rpc quietly, without a crash.
+        let head = try Binary.run(["sh", "-c", "yes '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system.ping\"}' | head -5000 | \"$0\" rpc \"$@\" | head -1"] + common, viaShell: true)
+        #expect(head.status == 0)
+        #expect(head.stdout.split(separator: "\n").count == 1)
+
         // The token from the environment works too, and a wrong one fails clearly.
         let token = try String(contentsOfFile: server.dataDirectory + "/operator.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let viaEnv = try Binary.run(["call", "auth.whoami", "--connect", server.address], environment: ["SWITCHBOARD_TOKEN": token])

@@ -75,6 +75,11 @@ import Testing
             } while cursor != .null
             #expect(seen.count == 25)
             #expect(Set(seen).count == 25)
+            // Ids sort by creation, so pages come oldest first.
+            let names = try await op.call("users.list", ["limit": 25])["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+            #expect(names == (0..<25).map { "U\($0)" })
+            // A page that ends exactly at the last item says there is no next one.
+            #expect(try await op.call("users.list", ["limit": 25])["nextCursor"] == .null)
         }
     }
 }

@@ -24,10 +24,16 @@ enum Binary {
     }
 
     /// Runs `switchboard ARGS` to completion, feeding `stdin`.
-    static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> Output {
+    /// With `viaShell`, `arguments` is `["sh", "-c", SCRIPT, ARGS...]` and the script sees the binary as `$0`.
+    static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:], viaShell: Bool = false) throws -> Output {
         let process = Process()
-        process.executableURL = try url
-        process.arguments = arguments
+        if viaShell {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", arguments[2], try url.path] + arguments.dropFirst(3)
+        } else {
+            process.executableURL = try url
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "SWITCHBOARD_TOKEN")
         for (k, v) in environment { env[k] = v }

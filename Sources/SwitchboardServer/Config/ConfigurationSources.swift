@@ -6,7 +6,7 @@ import JSONRPC
 ///
 /// The keys are the same everywhere: `dataDir`, `listen`, `region`,
 /// `maxLineBytes`, `maxConnections`, `idleBeforeLoginSeconds`,
-/// `requestTimeoutSeconds`, `maxBatch`, `slowReaderSeconds` (env: upper snake
+/// `requestTimeoutSeconds`, `maxBatch`, `slowReaderSeconds`, `logLevel` (env: upper snake
 /// case with the prefix, e.g. `SWITCHBOARD_MAX_LINE_BYTES`).
 public enum ConfigurationSources {
     public struct Invalid: Error, CustomStringConvertible {
@@ -15,7 +15,7 @@ public enum ConfigurationSources {
 
     public static let keys = [
         "dataDir", "listen", "region", "maxLineBytes", "maxConnections", "idleBeforeLoginSeconds",
-        "requestTimeoutSeconds", "maxBatch", "slowReaderSeconds",
+        "requestTimeoutSeconds", "maxBatch", "slowReaderSeconds", "logLevel",
     ]
 
     public static func envName(_ key: String) -> String {
@@ -64,6 +64,11 @@ public enum ConfigurationSources {
             config.port = port
         }
         if let region = values["region"] { config.region = region }
+        if let level = values["logLevel"] {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(level) else { throw Invalid(description: "logLevel must be one of \(levels.joined(separator: ", ")), got \"\(level)\"") }
+            config.logLevel = level
+        }
         if let v = try int("maxLineBytes", 1_024...(64 << 20)) { config.limits.maxLineBytes = v }
         if let v = try int("maxConnections", 1...1_000_000) { config.limits.maxConnections = v }
         if let v = try int("idleBeforeLoginSeconds", 1...86_400) { config.limits.idleBeforeLoginSeconds = v }

@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var port: Int = 7701
     /// Region of the default account created on first start.
     public var region: String = "DE"
+    /// swift-log level name for `switchboard serve`.
+    public var logLevel: String = "info"
     public var limits = Limits()
 
     public struct Limits: Sendable, Equatable {

@@ -2,7 +2,8 @@ import JSONRPC
 import NIOCore
 import Synchronization
 
-/// Delivers server-to-client notifications to the subscribed sessions of an account.
+/// Knows every open session; delivers server-to-client notifications to the
+/// subscribed sessions of an account and logs out sessions whose key is revoked.
 ///
 /// Each session has a bounded queue; a session that cannot keep up loses its
 /// connection (its `events` continuation reports the drop and the connection
@@ -21,6 +22,15 @@ public final class EventBus: Sendable {
     func unregister(_ session: Session) { _ = sessions.withLock { $0.removeValue(forKey: session.id) } }
 
     public var sessionCount: Int { sessions.withLock { $0.count } }
+
+    /// Logs out every open session that logged in with one of these keys, at once.
+    func revoke(keyIds: [String]) {
+        guard !keyIds.isEmpty else { return }
+        let ids = Set(keyIds)
+        for session in sessions.withLock({ Array($0.values) }) {
+            session.logOut(ifKeyIn: ids, reason: "the API key of this session was revoked")
+        }
+    }
 
     /// Sends `{"jsonrpc":"2.0","method":topic,"params":params}` to every
     /// session of `accountId` subscribed to `topic`.

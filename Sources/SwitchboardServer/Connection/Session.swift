@@ -10,6 +10,8 @@ public final class Session: Sendable {
     struct State {
         var principal: Principal?
         var topics: Set<String> = []
+        /// Why the session was logged out by the server (its key was revoked).
+        var loggedOutReason: String?
     }
 
     public let id: Int
@@ -31,8 +33,21 @@ public final class Session: Sendable {
         state.withLock {
             if $0.principal?.accountId != principal.accountId { $0.topics = [] }
             $0.principal = principal
+            $0.loggedOutReason = nil
         }
     }
+
+    /// Ends the login if it used one of `keyIds`; the session gets no more events.
+    func logOut(ifKeyIn keyIds: Set<String>, reason: String) {
+        state.withLock {
+            guard let keyId = $0.principal?.keyId, keyIds.contains(keyId) else { return }
+            $0.principal = nil
+            $0.topics = []
+            $0.loggedOutReason = reason
+        }
+    }
+
+    var loggedOutReason: String? { state.withLock { $0.loggedOutReason } }
 
     func subscribe(_ topics: [String]) -> Set<String> {
         state.withLock { $0.topics.formUnion(topics); return $0.topics }

@@ -40,17 +40,15 @@ public struct MethodSpec: Sendable {
 /// The registry: method name → spec. Immutable once built.
 public struct MethodTable: Sendable {
     public let methods: [String: MethodSpec]
-    let revocations: Revocations
     let requestTimeout: Duration
 
-    init(_ specs: [MethodSpec], revocations: Revocations, requestTimeout: Duration) {
+    init(_ specs: [MethodSpec], requestTimeout: Duration) {
         var methods: [String: MethodSpec] = [:]
         for spec in specs {
             precondition(methods[spec.name] == nil, "method \(spec.name) registered twice")
             methods[spec.name] = spec
         }
         self.methods = methods
-        self.revocations = revocations
         self.requestTimeout = requestTimeout
     }
 
@@ -61,8 +59,9 @@ public struct MethodTable: Sendable {
         guard let spec = methods[name] else { throw RPCError.methodNotFound(name) }
         var principal: Principal? = nil
         if case .roles(let roles) = spec.access {
-            guard let current = session.principal, !revocations.contains(current.keyId) else {
-                throw RPCError(.unauthenticated, "Unauthenticated: call auth.login first", data: ["method": .string(name)])
+            guard let current = session.principal else {
+                let reason = session.loggedOutReason.map { "\($0); log in again" } ?? "call auth.login first"
+                throw RPCError(.unauthenticated, "Unauthenticated: \(reason)", data: ["method": .string(name)])
             }
             guard roles.contains(current.role) else {
                 throw RPCError(

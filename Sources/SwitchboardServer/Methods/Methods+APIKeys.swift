@@ -22,7 +22,7 @@ extension Methods {
             MethodSpec("apiKeys.revoke", .admins) { params, call in
                 try params.expectOnly(["id"])
                 let key = try await app.apiKeys.revoke(id: try params.string("id", maxLength: 64), by: call.principal)
-                app.revocations.add([key.id])
+                app.events.revoke(keyIds: [key.id])
                 return .apiKey(key)
             },
         ]

@@ -8,6 +8,8 @@ extension Methods {
         return [
             MethodSpec("users.create", .admins) { params, call in
                 try params.expectOnly(userFields)
+                _ = try params.string("name")
+                _ = try params.string("email")
                 let user = try await app.users.create(accountId: call.principal.accountId, try params.userChanges())
                 app.events.publish(topic: "users.changed", accountId: user.accountId, params: ["action": "created", "user": .user(user)])
                 return .user(user)
@@ -31,7 +33,7 @@ extension Methods {
                 try params.expectOnly(["id"])
                 let id = try params.string("id")
                 let revoked = try await app.users.delete(accountId: call.principal.accountId, id: id)
-                app.revocations.add(revoked)
+                app.events.revoke(keyIds: revoked)
                 app.events.publish(topic: "users.changed", accountId: call.principal.accountId, params: ["action": "deleted", "user": ["id": .string(id)]])
                 return ["id": .string(id), "deleted": true, "revokedKeys": .array(revoked.map(JSONValue.string))]
             },

@@ -46,10 +46,10 @@ extension SQLiteStore {
 }
 
 extension QueryInterfaceRequest {
-    /// Keyset paging on an id column: ids sort by creation time.
+    /// Keyset paging on an id column (ids sort by creation time); fetches one extra item.
     func after(_ column: Column, _ page: PageRequest) -> Self {
         var request = self
         if let after = page.after { request = request.filter(column > after) }
-        return request.order(column).limit(page.limit)
+        return request.order(column).limit(page.fetchLimit)
     }
 }

@@ -1,0 +1,354 @@
+// C implementation of CPhoneNumber.h over libphonenumber's PhoneNumberUtil.
+//
+// Rules kept here, not in Swift, so that every caller normalises alike:
+//   - URIs: "tel:", "sip:", "sips:", "callto:" (user part, ";ext=",
+//     ";phone-context=+CC", other parameters dropped).
+//   - Retries when the first parse is not a valid number: without a "(0)"
+//     trunk prefix written inside an international number ("+49 (0)30 …"),
+//     and "00…" read as "+…" in regions whose international prefix is not 00.
+//   - DE/AT direct-dial suffix "…-12" (reported, e164 keeps the digits).
+// No mutable global state: PhoneNumberUtil::GetInstance() is created once
+// (pthread_once) and only read afterwards. Nothing throws past extern "C".
+
+#include "CPhoneNumber.h"
+
+#include <cstring>
+#include <string>
+
+#include "phonenumbers/phonenumber.pb.h"
+#include "phonenumbers/phonenumberutil.h"
+
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+// libphonenumber itself refuses more than 250 characters; this only bounds our copies.
+constexpr size_t kMaxInput = 1024;
+constexpr size_t kMaxSuffixDigits = 5;
+
+const PhoneNumberUtil &Util() { return *PhoneNumberUtil::GetInstance(); }
+
+void Copy(char *dst, size_t size, const std::string &src) {
+    if (size == 0) return;
+    if (src.size() >= size) {  // never truncate silently into a wrong value
+        dst[0] = '\0';
+        return;
+    }
+    std::memcpy(dst, src.data(), src.size());
+    dst[src.size()] = '\0';
+}
+
+bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+char AsciiUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+
+bool StartsWithNoCase(const std::string &s, const char *prefix) {
+    size_t n = std::strlen(prefix);
+    if (s.size() < n) return false;
+    for (size_t i = 0; i < n; ++i)
+        if (AsciiUpper(s[i]) != AsciiUpper(prefix[i])) return false;
+    return true;
+}
+
+std::string Trim(const std::string &s) {
+    size_t b = 0, e = s.size();
+    while (b < e && IsAsciiSpace(s[b])) ++b;
+    while (e > b && IsAsciiSpace(s[e - 1])) --e;
+    return s.substr(b, e - b);
+}
+
+// Strict UTF-8 check (no overlongs, no surrogates, max U+10FFFF).
+bool IsValidUtf8(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) { ++i; continue; }
+        size_t len;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+        else return false;
+        if (i + len > n) return false;
+        for (size_t k = 1; k < len; ++k) {
+            if ((s[i + k] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+// "de" -> "DE"; NULL, "", unknown or malformed -> "ZZ" (international numbers only).
+std::string NormalizeRegion(const char *region) {
+    if (region == nullptr) return "ZZ";
+    std::string r;
+    for (size_t i = 0; region[i] != '\0'; ++i) {
+        if (i >= 3) return "ZZ";
+        char c = AsciiUpper(region[i]);
+        if (!((c >= 'A' && c <= 'Z') || IsAsciiDigit(c))) return "ZZ";
+        r.push_back(c);
+    }
+    if (r.size() != 2 || Util().GetCountryCodeForRegion(r) == 0) return "ZZ";
+    return r;
+}
+
+// Turns a tel:/sip: URI into text libphonenumber reads; other text is returned trimmed.
+std::string Unwrap(const std::string &input) {
+    std::string s = Trim(input);
+    std::string rest;
+    bool sip = false;
+    if (StartsWithNoCase(s, "tel:")) rest = s.substr(4);
+    else if (StartsWithNoCase(s, "callto:")) rest = s.substr(7);
+    else if (StartsWithNoCase(s, "sips:")) { rest = s.substr(5); sip = true; }
+    else if (StartsWithNoCase(s, "sip:")) { rest = s.substr(4); sip = true; }
+    else return s;
+    if (sip) {
+        size_t at = rest.find('@');
+        if (at != std::string::npos) rest.erase(at);
+    }
+    size_t semi = rest.find(';');
+    std::string number = Trim(rest.substr(0, semi));
+    std::string ext, context;
+    while (semi != std::string::npos) {
+        size_t next = rest.find(';', semi + 1);
+        std::string param = rest.substr(semi + 1, next == std::string::npos ? std::string::npos : next - semi - 1);
+        if (StartsWithNoCase(param, "ext=")) ext = param.substr(4);
+        else if (StartsWithNoCase(param, "phone-context=")) context = param.substr(14);
+        semi = next;
+    }
+    if (!context.empty() && context[0] == '+' && !number.empty() && number[0] != '+') number = context + number;
+    if (!ext.empty()) number += ";ext=" + ext;
+    return number;
+}
+
+bool Parse(const std::string &text, const std::string &region, PhoneNumber *number, PhoneNumberUtil::ErrorType *error) {
+    number->Clear();
+    *error = Util().Parse(text, region, number);
+    return *error == PhoneNumberUtil::NO_PARSING_ERROR;
+}
+
+// "+49 (0)30 1234567" -> "+49 30 1234567" (only when the text is international).
+bool RemoveInternationalTrunkZero(std::string *text) {
+    size_t plus = text->find('+');
+    size_t zero = text->find("(0)");
+    if (plus == std::string::npos || zero == std::string::npos || zero < plus) return false;
+    text->erase(zero, 3);
+    return true;
+}
+
+// "0049 30 1234567" -> "+49 30 1234567" (digits before "00" other than spacing disqualify).
+bool DoubleZeroAsPlus(const std::string &text, std::string *out) {
+    size_t i = 0;
+    while (i < text.size() && (IsAsciiSpace(text[i]) || text[i] == '(')) ++i;
+    if (i + 2 >= text.size() || text[i] != '0' || text[i + 1] != '0' || text[i + 2] == '0') return false;
+    *out = "+" + text.substr(i + 2);
+    return true;
+}
+
+// The most useful reading of the text: a valid number if any retry finds one,
+// otherwise the first parse (which may be merely possible, or an error).
+bool BestParse(const std::string &text, const std::string &region, PhoneNumber *best, PhoneNumberUtil::ErrorType *error) {
+    const PhoneNumberUtil &util = Util();
+    bool ok = Parse(text, region, best, error);
+    if (ok && util.IsValidNumber(*best)) return true;
+    PhoneNumber retry;
+    PhoneNumberUtil::ErrorType ignored;
+    std::string alt = text;
+    if (RemoveInternationalTrunkZero(&alt) && Parse(alt, region, &retry, &ignored) && util.IsValidNumber(retry)) {
+        *best = retry;
+        *error = ignored;
+        return true;
+    }
+    if (DoubleZeroAsPlus(text, &alt) && Parse(alt, "ZZ", &retry, &ignored) && util.IsValidNumber(retry)) {
+        *best = retry;
+        *error = ignored;
+        return true;
+    }
+    return ok;
+}
+
+// DE/AT "030 1234567-12": the text before the last '-' when 1..5 digits follow it.
+bool SplitDirectDial(const std::string &text, std::string *base, std::string *suffix) {
+    std::string t = Trim(text);
+    size_t end = t.size(), i = end;
+    while (i > 0 && IsAsciiDigit(t[i - 1])) --i;
+    size_t digits = end - i;
+    if (digits == 0 || digits > kMaxSuffixDigits) return false;
+    size_t j = i;
+    while (j > 0 && t[j - 1] == ' ') --j;
+    if (j == 0 || t[j - 1] != '-') return false;
+    *suffix = t.substr(i);
+    *base = Trim(t.substr(0, j - 1));
+    return !base->empty() && IsAsciiDigit(base->back());
+}
+
+const char *ErrorName(PhoneNumberUtil::ErrorType e) {
+    switch (e) {
+        case PhoneNumberUtil::NO_PARSING_ERROR: return "NO_PARSING_ERROR";
+        case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR: return "INVALID_COUNTRY_CODE";
+        case PhoneNumberUtil::NOT_A_NUMBER: return "NOT_A_NUMBER";
+        case PhoneNumberUtil::TOO_SHORT_AFTER_IDD: return "TOO_SHORT_AFTER_IDD";
+        case PhoneNumberUtil::TOO_SHORT_NSN: return "TOO_SHORT_NSN";
+        case PhoneNumberUtil::TOO_LONG_NSN: return "TOO_LONG_NSN";
+    }
+    return "UNKNOWN_ERROR";
+}
+
+int TypeCode(PhoneNumberUtil::PhoneNumberType t) {
+    switch (t) {
+        case PhoneNumberUtil::FIXED_LINE: return CPN_TYPE_FIXED_LINE;
+        case PhoneNumberUtil::MOBILE: return CPN_TYPE_MOBILE;
+        case PhoneNumberUtil::FIXED_LINE_OR_MOBILE: return CPN_TYPE_FIXED_LINE_OR_MOBILE;
+        case PhoneNumberUtil::TOLL_FREE: return CPN_TYPE_TOLL_FREE;
+        case PhoneNumberUtil::PREMIUM_RATE: return CPN_TYPE_PREMIUM_RATE;
+        case PhoneNumberUtil::SHARED_COST: return CPN_TYPE_SHARED_COST;
+        case PhoneNumberUtil::VOIP: return CPN_TYPE_VOIP;
+        case PhoneNumberUtil::PERSONAL_NUMBER: return CPN_TYPE_PERSONAL_NUMBER;
+        case PhoneNumberUtil::PAGER: return CPN_TYPE_PAGER;
+        case PhoneNumberUtil::UAN: return CPN_TYPE_UAN;
+        case PhoneNumberUtil::VOICEMAIL: return CPN_TYPE_VOICEMAIL;
+        case PhoneNumberUtil::UNKNOWN: return CPN_TYPE_UNKNOWN;
+    }
+    return CPN_TYPE_UNKNOWN;
+}
+
+void Fill(const PhoneNumber &number, cpn_result *out) {
+    const PhoneNumberUtil &util = Util();
+    PhoneNumber bare = number;  // display forms without the extension
+    bare.clear_extension();
+    // Fresh strings each time: some libphonenumber getters append instead of assigning.
+    std::string e164, national, international, nsn, region;
+    util.Format(bare, PhoneNumberUtil::E164, &e164);
+    Copy(out->e164, sizeof out->e164, e164);
+    Copy(out->base_e164, sizeof out->base_e164, e164);
+    util.Format(bare, PhoneNumberUtil::NATIONAL, &national);
+    Copy(out->national, sizeof out->national, national);
+    util.Format(bare, PhoneNumberUtil::INTERNATIONAL, &international);
+    Copy(out->international, sizeof out->international, international);
+    util.GetNationalSignificantNumber(number, &nsn);
+    Copy(out->national_significant, sizeof out->national_significant, nsn);
+    util.GetRegionCodeForNumber(number, &region);
+    if (region.empty() || region == "ZZ") {
+        region.clear();
+        util.GetRegionCodeForCountryCode(number.country_code(), &region);
+    }
+    Copy(out->region, sizeof out->region, region.empty() ? std::string("ZZ") : region);
+    out->country_code = number.country_code();
+    if (number.has_extension() && !number.extension().empty()) {
+        Copy(out->extension, sizeof out->extension, number.extension());
+        out->extension_kind = out->extension[0] != '\0' ? CPN_EXT_POST_DIAL : CPN_EXT_NONE;
+    }
+    out->valid = util.IsValidNumber(number) ? 1 : 0;
+    out->possible = util.IsPossibleNumber(number) ? 1 : 0;
+    out->type = TypeCode(util.GetNumberType(number));
+    out->ok = 1;
+}
+
+void Fail(cpn_result *out, const char *reason) {
+    std::memset(out, 0, sizeof *out);
+    std::strncpy(out->region, "ZZ", sizeof out->region - 1);
+    std::strncpy(out->error, reason, sizeof out->error - 1);
+}
+
+int ParseImpl(const char *text, const char *default_region, cpn_result *out) {
+    if (text == nullptr) { Fail(out, "NULL_INPUT"); return 0; }
+    size_t length = strnlen(text, kMaxInput + 1);
+    if (length > kMaxInput) { Fail(out, "INPUT_TOO_LONG"); return 0; }
+    if (!IsValidUtf8(reinterpret_cast<const unsigned char *>(text), length)) { Fail(out, "INVALID_UTF8"); return 0; }
+
+    const std::string region = NormalizeRegion(default_region);
+    const std::string unwrapped = Unwrap(std::string(text, length));
+    PhoneNumber number;
+    PhoneNumberUtil::ErrorType error;
+    if (!BestParse(unwrapped, region, &number, &error)) { Fail(out, ErrorName(error)); return 0; }
+    Fill(number, out);
+
+    // DE/AT direct-dial suffix: keep e164 (the dialled digits), report the main number.
+    if (out->extension_kind == CPN_EXT_NONE && (number.country_code() == 49 || number.country_code() == 43)) {
+        std::string base, suffix;
+        PhoneNumber mainNumber;
+        if (SplitDirectDial(unwrapped, &base, &suffix) && BestParse(base, region, &mainNumber, &error) &&
+            Util().IsValidNumber(mainNumber) && mainNumber.country_code() == number.country_code()) {
+            std::string mainE164;
+            Util().Format(mainNumber, PhoneNumberUtil::E164, &mainE164);
+            if (out->possible) {
+                Copy(out->base_e164, sizeof out->base_e164, mainE164);
+                Copy(out->extension, sizeof out->extension, suffix);
+                out->extension_kind = CPN_EXT_DIRECT_DIAL;
+            } else {  // the digits together are no number: main number, then extension
+                mainNumber.set_extension(suffix);
+                std::memset(out, 0, sizeof *out);
+                Fill(mainNumber, out);
+            }
+        }
+    }
+    return 1;
+}
+
+}  // namespace
+
+extern "C" int cpn_parse(const char *text, const char *default_region, cpn_result *out) {
+    if (out == nullptr) return -1;
+    std::memset(out, 0, sizeof *out);
+    try {
+        return ParseImpl(text, default_region, out);
+    } catch (...) {
+        Fail(out, "INTERNAL_ERROR");
+        return 0;
+    }
+}
+
+extern "C" int cpn_is_supported_region(const char *region) {
+    try {
+        return NormalizeRegion(region) != "ZZ" ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" int cpn_country_code_for_region(const char *region) {
+    try {
+        std::string r = NormalizeRegion(region);
+        return r == "ZZ" ? 0 : Util().GetCountryCodeForRegion(r);
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" int cpn_example_number(const char *region, int type, char *buffer, int buffer_size) {
+    if (buffer == nullptr || buffer_size <= 0) return 0;
+    buffer[0] = '\0';
+    try {
+        std::string r = NormalizeRegion(region);
+        if (r == "ZZ" || type < CPN_TYPE_UNKNOWN || type > CPN_TYPE_VOICEMAIL) return 0;
+        PhoneNumberUtil::PhoneNumberType t;
+        switch (type) {
+            case CPN_TYPE_FIXED_LINE: t = PhoneNumberUtil::FIXED_LINE; break;
+            case CPN_TYPE_MOBILE: t = PhoneNumberUtil::MOBILE; break;
+            case CPN_TYPE_FIXED_LINE_OR_MOBILE: t = PhoneNumberUtil::FIXED_LINE_OR_MOBILE; break;
+            case CPN_TYPE_TOLL_FREE: t = PhoneNumberUtil::TOLL_FREE; break;
+            case CPN_TYPE_PREMIUM_RATE: t = PhoneNumberUtil::PREMIUM_RATE; break;
+            case CPN_TYPE_SHARED_COST: t = PhoneNumberUtil::SHARED_COST; break;
+            case CPN_TYPE_VOIP: t = PhoneNumberUtil::VOIP; break;
+            case CPN_TYPE_PERSONAL_NUMBER: t = PhoneNumberUtil::PERSONAL_NUMBER; break;
+            case CPN_TYPE_PAGER: t = PhoneNumberUtil::PAGER; break;
+            case CPN_TYPE_UAN: t = PhoneNumberUtil::UAN; break;
+            case CPN_TYPE_VOICEMAIL: t = PhoneNumberUtil::VOICEMAIL; break;
+            default: t = PhoneNumberUtil::UNKNOWN; break;
+        }
+        PhoneNumber number;
+        if (!Util().GetExampleNumberForType(r, t, &number)) return 0;
+        std::string s;
+        Util().Format(number, PhoneNumberUtil::E164, &s);
+        if (s.size() + 1 > static_cast<size_t>(buffer_size)) return 0;
+        std::memcpy(buffer, s.c_str(), s.size() + 1);
+        return 1;
+    } catch (...) {
+        buffer[0] = '\0';
+        return 0;
+    }
+}

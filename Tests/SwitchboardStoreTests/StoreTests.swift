@@ -1,0 +1,42 @@
+import Foundation
+import SwitchboardCore
+import Testing
+@testable import SwitchboardStore
+
+@Suite struct StoreTests {
+    @Test func identifiersIncreaseStrictlyWithinAMillisecond() {
+        let now = Date()
+        let ids = (0..<1_000).map { _ in Identifier.make("usr", now: now) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+    }
+
+    @Test func uniqueEmailAndExtensionPerAccountAreConflictsNamingTheField() async throws {
+        let store = try SQLiteStore.inMemory()
+        let now = Date()
+        try await store.insertAccount(Account(id: "acc_a", name: "A", region: "DE", createdAt: now))
+        try await store.insertAccount(Account(id: "acc_b", name: "B", region: "FI", createdAt: now))
+        try await store.insertUser(User(id: "usr_1", accountId: "acc_a", name: "Ann", email: "ann@x.example", extensionNumber: "12", createdAt: now, updatedAt: now))
+        await #expect(throws: SwitchboardError.conflict("e-mail address already in use in this account", field: "email")) {
+            try await store.insertUser(User(id: "usr_2", accountId: "acc_a", name: "Ann 2", email: "ann@x.example", createdAt: now, updatedAt: now))
+        }
+        await #expect(throws: SwitchboardError.conflict("extension already in use in this account", field: "extension")) {
+            try await store.insertUser(User(id: "usr_3", accountId: "acc_a", name: "Bo", email: "bo@x.example", extensionNumber: "12", createdAt: now, updatedAt: now))
+        }
+        // Another account may use both.
+        try await store.insertUser(User(id: "usr_4", accountId: "acc_b", name: "Ann", email: "ann@x.example", extensionNumber: "12", createdAt: now, updatedAt: now))
+        #expect(try await store.users(accountId: "acc_b", PageRequest()).map(\.id) == ["usr_4"])
+        #expect(try await store.user(accountId: "acc_b", id: "usr_1") == nil)
+    }
+
+    @Test func deletingAUserRevokesItsKeysInOneTransaction() async throws {
+        let store = try SQLiteStore.inMemory()
+        let now = Date()
+        try await store.insertAccount(Account(id: "acc_a", name: "A", region: "DE", createdAt: now))
+        try await store.insertUser(User(id: "usr_1", accountId: "acc_a", name: "Ann", email: "ann@x.example", createdAt: now, updatedAt: now))
+        try await store.insertAPIKey(APIKey(id: "key_1", accountId: "acc_a", role: .user, userId: "usr_1", label: "k", secretHash: [1, 2], createdAt: now, createdBy: nil))
+        #expect(try await store.deleteUser(accountId: "acc_a", id: "usr_1", at: now) == ["key_1"])
+        #expect(try await store.apiKey(id: "key_1")?.isRevoked == true)
+        #expect(try await store.deleteUser(accountId: "acc_a", id: "usr_1", at: now) == nil)
+    }
+}
