@@ -38,7 +38,7 @@ run() {  # label, port, args...
   local out
   out=$("$work/linebench" "$@" -d "$DURATION" 2>&1 | tail -1)
   printf '%-38s %s\n' "$label" "$out"
-  echo "$out" | grep -oE '[0-9.]+ req/s' | grep -oE '^[0-9.]+' > "$work/last"
+  echo "$out" | awk '{for (i = 1; i < NF; i++) if ($i == "requests/s") print $(i+1)}' > "$work/last"
 }
 
 printf '%s\n' "== system.ping vs Redis PING, ${DURATION}s per run, $(nproc) cores, $(date -u +%FT%TZ)"

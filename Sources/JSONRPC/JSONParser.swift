@@ -19,15 +19,21 @@ public struct JSONParser {
     public static let defaultMaxDepth = 64
 
     /// Parses one complete JSON text (whitespace around it allowed).
+    public static func parse(_ buffer: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(Error) -> JSONValue {
+        var parser = Parser(buffer: buffer, maxDepth: maxDepth)
+        return try parser.parseDocument()
+    }
+
+    /// Parses one complete JSON text (whitespace around it allowed).
+    @inlinable
     public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes, maxDepth: Int = defaultMaxDepth) throws(Error) -> JSONValue {
-        let run = { (buffer: UnsafeRawBufferPointer) -> Result<JSONValue, Error> in
-            var parser = Parser(buffer: buffer, maxDepth: maxDepth)
-            do throws(Error) { return .success(try parser.parseDocument()) } catch { return .failure(error) }
+        let result = bytes.withContiguousStorageIfAvailable { buffer -> Result<JSONValue, Error> in
+            do throws(Error) { return .success(try parse(UnsafeRawBufferPointer(buffer), maxDepth: maxDepth)) } catch { return .failure(error) }
         }
-        if let result = bytes.withContiguousStorageIfAvailable({ run(UnsafeRawBufferPointer($0)) }) {
-            return try result.get()
-        }
-        return try Array(bytes).withUnsafeBytes(run).get()
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBytes { buffer -> Result<JSONValue, Error> in
+            do throws(Error) { return .success(try parse(buffer, maxDepth: maxDepth)) } catch { return .failure(error) }
+        }.get()
     }
 
     public static func parse(_ string: String, maxDepth: Int = defaultMaxDepth) throws(Error) -> JSONValue {
@@ -275,6 +281,18 @@ private struct Parser {
             let digitsStart = index
             while index < buffer.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buffer[index]) { index += 1 }
             guard index > digitsStart else { throw fail("invalid number") }
+        }
+        if isInteger, index - start <= 18 {
+            // Up to 18 digits always fit in Int64: no String round trip.
+            var value: Int64 = 0
+            var i = start
+            let negative = buffer[i] == UInt8(ascii: "-")
+            if negative { i += 1 }
+            while i < index {
+                value = value &* 10 &+ Int64(buffer[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
+            return .int(negative ? -value : value)
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
         if isInteger, let integer = Int64(text) { return .int(integer) }

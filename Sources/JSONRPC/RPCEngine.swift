@@ -35,22 +35,41 @@ public struct RPCEngine<Context: Sendable>: Sendable {
     /// Handles one line (without its terminator). Appends the answer and a
     /// newline to `out`, or nothing for notifications and blank lines.
     public func handle(line: some Collection<UInt8>, context: Context, into out: inout [UInt8]) async {
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-        let message: JSONValue
+        let parsed = line.withContiguousStorageIfAvailable { parse(UnsafeRawBufferPointer($0)) }
+            ?? Array(line).withUnsafeBytes { parse($0) }
+        switch parsed {
+        case .blank: return
+        case .message(let message): await handle(message: message, context: context, into: &out)
+        case .error(let error): answer(error, context: context, into: &out)
+        }
+    }
+
+    /// Answers an error that belongs to no request (`id: null`), e.g. a parse error.
+    public func answer(_ error: RPCError, context: Context, into out: inout [UInt8]) {
+        onError?(error, nil, context)
+        Self.appendError(error, id: .null, into: &out)
+        out.append(0x0A)
+    }
+
+    public enum Parsed: Sendable {
+        case blank
+        case message(JSONValue)
+        case error(RPCError)
+    }
+
+    /// The synchronous first step: a line's bytes to a message, or the error to answer.
+    public func parse(_ line: UnsafeRawBufferPointer) -> Parsed {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank }
         do {
-            message = try JSONParser.parse(line, maxDepth: limits.maxDepth)
+            return .message(try JSONParser.parse(line, maxDepth: limits.maxDepth))
         } catch {
             let rpcError: RPCError = switch error.kind {
             case .tooDeep: .invalidRequest("nesting deeper than \(limits.maxDepth) levels", data: ["maxDepth": .int(Int64(limits.maxDepth))])
             case .invalidUTF8: .parseError("invalid UTF-8 at byte \(error.offset)")
             case .syntax: .parseError(error.description)
             }
-            onError?(rpcError, nil, context)
-            Self.appendError(rpcError, id: .null, into: &out)
-            out.append(0x0A)
-            return
+            return .error(rpcError)
         }
-        await handle(message: message, context: context, into: &out)
     }
 
     /// Handles an already parsed message (object or batch).

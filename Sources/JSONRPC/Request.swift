@@ -58,8 +58,11 @@ public struct Request: Sendable {
         guard case .string(let method) = methodValue else {
             return .failure(Invalid(error: .invalidRequest("method must be a string"), id: readableId))
         }
-        for key in object.keys where !["jsonrpc", "id", "method", "params"].contains(key) {
-            return .failure(Invalid(error: .invalidRequest("unexpected member \"\(key)\""), id: readableId))
+        for member in object.members {
+            switch member.key {
+            case "jsonrpc", "id", "method", "params": continue
+            default: return .failure(Invalid(error: .invalidRequest("unexpected member \"\(member.key)\""), id: readableId))
+            }
         }
         var request = Request(id: id, method: method)
         switch object["params"] {

@@ -66,7 +66,8 @@ public final class RPCServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+                        let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                        group.addTask(executorPreference: executor) { await self.serve(connection) }
                     }
                 }
             }
@@ -158,7 +159,11 @@ public final class RPCServer: Service, Sendable {
                     app.logger.info("oversized line skipped", metadata: ["session": "\(session.id)"])
                     out.append(contentsOf: oversized)
                 case .line(let line):
-                    await engine.handle(line: line.readableBytesView, context: session, into: &out)
+                    switch line.withUnsafeReadableBytes({ engine.parse($0) }) {
+                    case .blank: break
+                    case .message(let message): await engine.handle(message: message, context: session, into: &out)
+                    case .error(let error): engine.answer(error, context: session, into: &out)
+                    }
                 }
                 if out.count >= 64 * 1_024 {
                     try await outbound.write(ByteBuffer(bytes: out))

@@ -70,22 +70,40 @@ typedef struct {
     char error[CPN_ERROR_SIZE];               /* reason when !ok, e.g. "NOT_A_NUMBER" */
 } cpn_result;
 
+/* What cpn_parse_with computes beyond the core fields (ok, valid, possible,
+   e164, base_e164, national_significant, country_code, extension,
+   extension_kind, type, error). */
+enum {
+    /* national and international display forms (about 9 us); empty without it */
+    CPN_WITH_DISPLAY = 1,
+    /* the exact region for country codes shared by several regions (+1 CA vs
+       US, +44 GB vs JE, +358 FI vs AX; about 1-3 us); without it, region is
+       the main region of the country code ("US" for every +1 number) */
+    CPN_WITH_EXACT_REGION = 2,
+    CPN_WITH_ALL = 3
+};
+
 /*
  * Parses `text` as typed by a person or sent by a PBX, reading national
- * numbers with `default_region` (ISO 3166-1 alpha-2, case-insensitive; NULL or
- * "" means international numbers only).
+ * numbers with `default_region` (ISO 3166-1 alpha-2, case-insensitive; NULL,
+ * "" or an unknown code means international numbers only).
  *
  * Understands national ("030 1234567"), international ("+49 30 1234567") and
  * international-prefix ("0049 30 1234567", "00358 40…" in any region)
  * forms, punctuation, "+49 (0)30 …", RFC 3966 "tel:" URIs (";ext=",
- * ";phone-context=", other parameters ignored), "sip:"/"sips:" URIs
+ * ";phone-context=+CC", other parameters ignored), "sip:"/"sips:" URIs
  * (user part), extensions ("ext. 12", "x12", "#12", ";ext=12") and the DE/AT
  * direct-dial suffix "-12".
  *
+ * `ok` with `valid` 0 means libphonenumber could read the digits but the
+ * number is not in its numbering plan (possibly just too new for the metadata,
+ * see `possible`; "12" in DE is ok and possible but not valid).
+ *
  * Fills `*out` completely (zeroed first) and returns out->ok, or -1 when
- * `out` is NULL.
+ * `out` is NULL. cpn_parse is cpn_parse_with(..., CPN_WITH_ALL, ...).
  */
 int cpn_parse(const char *text, const char *default_region, cpn_result *out);
+int cpn_parse_with(const char *text, const char *default_region, int flags, cpn_result *out);
 
 /* 1 when libphonenumber has metadata for the region ("DE", "fi"), else 0. */
 int cpn_is_supported_region(const char *region);

@@ -9,6 +9,7 @@
  *
  * Exit status 0 when every check passes. Prints the cost of one cpn_parse.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,15 @@ static void robustness_tests(void) {
           "supported-region edge cases");
     CHECK(cpn_country_code_for_region("FI") == 358 && cpn_country_code_for_region("XX") == 0 && cpn_country_code_for_region(NULL) == 0,
           "country codes");
+    /* flags: without display forms and exact region */
+    CHECK(cpn_parse_with("+1 416-555-0123", "DE", CPN_WITH_ALL, &r) == 1 && strcmp(r.region, "CA") == 0 && r.national[0],
+          "exact region CA -> %s", r.region);
+    CHECK(cpn_parse_with("+1 416-555-0123", "DE", 0, &r) == 1 && strcmp(r.region, "US") == 0 && r.national[0] == '\0' &&
+              r.international[0] == '\0' && strcmp(r.e164, "+14165550123") == 0 && r.valid,
+          "flags 0 -> region %s national [%s]", r.region, r.national);
+    CHECK(cpn_parse_with("030 1234567-12", "DE", 0, &r) == 1 && r.extension_kind == CPN_EXT_DIRECT_DIAL &&
+              strcmp(r.base_e164, "+49301234567") == 0,
+          "flags 0, direct dial");
     char ex[32];
     CHECK(cpn_example_number("DE", CPN_TYPE_MOBILE, ex, sizeof ex) == 1 && ex[0] == '+', "example number");
     CHECK(cpn_example_number("DE", CPN_TYPE_MOBILE, ex, 3) == 0 && ex[0] == '\0', "example number, small buffer");
@@ -321,8 +331,19 @@ static void timing(void) {
     }
     double seconds = now() - start;
     CHECK(valid == count, "timing loop: %d of %d valid", valid, count);
-    printf("timing: %d parses in %.2f s = %.2f us per cpn_parse (national/international mix, %zu numbers in %zu regions)\n",
-           count, seconds, seconds * 1e6 / count, REGION_COUNT, REGION_COUNT);
+    printf("timing: %d cpn_parse in %.2f s = %.2f us each (national/international mix of %zu numbers)\n", count, seconds,
+           seconds * 1e6 / count, REGION_COUNT);
+    start = now();
+    valid = 0;
+    for (int i = 0; i < count; ++i) {
+        const region_case *c = &regions[i % REGION_COUNT];
+        cpn_parse_with((i & 1) ? c->national : c->international, c->region, 0, &r);
+        valid += r.valid;
+    }
+    seconds = now() - start;
+    CHECK(valid == count, "timing loop (flags 0): %d of %d valid", valid, count);
+    printf("timing: %d cpn_parse_with(flags 0) in %.2f s = %.2f us each (no display forms, main region)\n", count, seconds,
+           seconds * 1e6 / count);
     start = now();
     for (int i = 0; i < count / 10; ++i) cpn_parse("+999 123", "DE", &r);
     seconds = now() - start;
