@@ -28,9 +28,22 @@ let package = Package(
         // Domain values, errors and store protocols. No database, transport or vendor.
         .target(name: "SwitchboardCore"),
 
+        // Google libphonenumber (Debian libphonenumber-dev) behind a C header; test/ is a C self-test.
+        .target(
+            name: "CPhoneNumber",
+            exclude: ["test"],
+            linkerSettings: [
+                .linkedLibrary("phonenumber"), .linkedLibrary("protobuf"),
+                .linkedLibrary("stdc++", .when(platforms: [.linux])),
+            ]
+        ),
+        // Phone numbers: parse, validate, format, lookup keys.
+        .target(name: "SwitchboardPhone", dependencies: ["CPhoneNumber"]),
+        .testTarget(name: "SwitchboardPhoneTests", dependencies: ["SwitchboardPhone"]),
+
         // Use cases over the store protocols: accounts, users, API keys, authentication.
         .target(name: "SwitchboardServices", dependencies: [
-            "SwitchboardCore",
+            "SwitchboardCore", "SwitchboardPhone",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 

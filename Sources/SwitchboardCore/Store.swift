@@ -36,4 +36,4 @@ public protocol APIKeyStore: Sendable {
 }
 
 /// Everything the services need from storage.
-public protocol SwitchboardStore: AccountStore, UserStore, APIKeyStore {}
+public protocol SwitchboardStore: AccountStore, UserStore, APIKeyStore, PhonebookStore {}

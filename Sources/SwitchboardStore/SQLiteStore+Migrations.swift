@@ -38,6 +38,7 @@ extension SQLiteStore {
                 t.column("revokedAt", .datetime)
             }
         }
+        registerPhonebookMigration(&migrator)
         return migrator
     }
 }

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where a phonebook list page starts: after this (sort key, id).
+public struct PhonebookCursor: Sendable, Hashable {
+    public var sortKey: [UInt8]
+    public var id: String
+    public init(sortKey: [UInt8], id: String) {
+        self.sortKey = sortKey
+        self.id = id
+    }
+}
+
+/// An entry with the collation key it is sorted by.
+public struct KeyedEntry: Sendable {
+    public var entry: PhonebookEntry
+    /// Locale collation key (memcmp order = alphabetical order in the account's locale).
+    public var sortKey: [UInt8]
+    public init(entry: PhonebookEntry, sortKey: [UInt8]) {
+        self.entry = entry
+        self.sortKey = sortKey
+    }
+}
+
+/// Phonebook persistence. Every call is scoped by account.
+public protocol PhonebookStore: Sendable {
+    func insertEntries(_ entries: [KeyedEntry]) async throws
+    /// Throws `notFound` when absent from that account.
+    func updateEntry(_ entry: KeyedEntry) async throws
+    func deleteEntry(accountId: String, id: String) async throws -> Bool
+    func entry(accountId: String, id: String) async throws -> PhonebookEntry?
+    /// Alphabetical (by sort key, then id), after `cursor`, up to `limit` entries.
+    func entries(accountId: String, source: PhonebookEntry.Source?, after cursor: PhonebookCursor?, limit: Int) async throws -> [KeyedEntry]
+    /// Entries with a number whose E.164 form is `e164`.
+    func entries(accountId: String, e164: String) async throws -> [PhonebookEntry]
+    /// Entries with a number ending in these digits (`suffix` of `EntryNumber`).
+    func entries(accountId: String, numberSuffix: String) async throws -> [PhonebookEntry]
+    /// Word-prefix search over names, company, department, title and e-mail
+    /// (accent- and case-insensitive, any order), best first.
+    func search(accountId: String, words: [String], limit: Int) async throws -> [PhonebookEntry]
+    /// Entries with a number containing `digits` anywhere.
+    func search(accountId: String, digits: String, limit: Int) async throws -> [PhonebookEntry]
+    func entryCount(accountId: String) async throws -> Int
+    /// The user of the account with this internal extension.
+    func user(accountId: String, extensionNumber: String) async throws -> User?
+    /// Sets (or clears) the phonebook entry a user's calls are forwarded to.
+    func setForwarding(accountId: String, userId: String, entryId: String?) async throws
+    func forwarding(accountId: String, userId: String) async throws -> String?
+}

@@ -1,0 +1,53 @@
+import GRDB
+
+extension SQLiteStore {
+    static func registerPhonebookMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("2026-11-24-phonebook") { db in
+            try db.alter(table: "user") { t in
+                t.add(column: "forwardingEntryId", .text)
+            }
+            try db.create(table: "phonebookEntry") { t in
+                // An integer key links the entry to its search rows; `id` is the public one.
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("id", .text).notNull().unique()
+                t.belongsTo("account", onDelete: .cascade).notNull()
+                t.column("source", .text).notNull()
+                t.column("sortKey", .blob).notNull()
+                t.column("displayName", .text).notNull()
+                t.column("firstName", .text)
+                t.column("lastName", .text)
+                t.column("company", .text)
+                t.column("department", .text)
+                t.column("title", .text)
+                t.column("email", .text)
+                t.column("note", .text)
+                t.column("numbers", .jsonText).notNull()
+                t.column("interfaceId", .text)
+                t.column("externalId", .text)
+                t.column("copiedFrom", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(index: "phonebookEntry_order", on: "phonebookEntry", columns: ["accountId", "sortKey", "id"])
+            try db.create(index: "phonebookEntry_sourceOrder", on: "phonebookEntry", columns: ["accountId", "source", "sortKey", "id"])
+            try db.create(
+                index: "phonebookEntry_external", on: "phonebookEntry", columns: ["accountId", "interfaceId", "externalId"],
+                unique: true, condition: Column("externalId") != nil)
+            // One row per number, only for lookups; the entry row holds the numbers for reading.
+            try db.create(table: "phonebookNumber") { t in
+                t.column("entrySeq", .integer).notNull().references("phonebookEntry", column: "seq", onDelete: .cascade)
+                t.column("accountId", .text).notNull()
+                t.column("e164", .text)
+                t.column("suffix", .text)
+            }
+            try db.create(index: "phonebookNumber_e164", on: "phonebookNumber", columns: ["accountId", "e164"])
+            try db.create(index: "phonebookNumber_suffix", on: "phonebookNumber", columns: ["accountId", "suffix"])
+            try db.create(index: "phonebookNumber_entry", on: "phonebookNumber", columns: ["entrySeq"])
+            // Word-prefix search (accents folded) and digit-substring search (trigrams).
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE phonebookWords USING fts5(text, tokenize = 'unicode61 remove_diacritics 2', detail = column);
+                CREATE VIRTUAL TABLE phonebookDigits USING fts5(digits, tokenize = 'trigram');
+                """)
+        }
+    }
+}
