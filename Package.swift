@@ -41,9 +41,19 @@ let package = Package(
         .target(name: "SwitchboardPhone", dependencies: ["CPhoneNumber"]),
         .testTarget(name: "SwitchboardPhoneTests", dependencies: ["SwitchboardPhone"]),
 
+        // ICU collation keys (Debian libicu-dev) behind a C header; test/ is a C self-test.
+        .target(
+            name: "CCollation",
+            exclude: ["test"],
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
+        ),
+        // Locale-aware sort keys ("Ärzte" with A in German, "Åke" after Z in Finnish).
+        .target(name: "SwitchboardCollation", dependencies: ["CCollation"]),
+        .testTarget(name: "SwitchboardCollationTests", dependencies: ["SwitchboardCollation"]),
+
         // Use cases over the store protocols: accounts, users, API keys, authentication.
         .target(name: "SwitchboardServices", dependencies: [
-            "SwitchboardCore", "SwitchboardPhone",
+            "SwitchboardCore", "SwitchboardPhone", "SwitchboardCollation",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
@@ -58,7 +68,7 @@ let package = Package(
         .target(
             name: "SwitchboardServer",
             dependencies: [
-                "JSONRPC", "LineFraming", "SwitchboardCore", "SwitchboardServices", "SwitchboardStore",
+                "JSONRPC", "LineFraming", "SwitchboardCore", "SwitchboardServices", "SwitchboardStore", "SwitchboardPhone",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

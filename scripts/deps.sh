@@ -9,6 +9,7 @@ SWITCHBOARD_APT_PACKAGES=(
   libedit-dev         # the admin shell's line editor
   libphonenumber-dev  # phone-number parsing
   libprotobuf-dev     # libphonenumber's dependency
+  libicu-dev          # locale collation of the phonebook
   netcat-openbsd      # docs examples and smoke checks
   python3             # the Python client and its tests
 )

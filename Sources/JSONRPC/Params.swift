@@ -98,6 +98,21 @@ public struct Params: Sendable {
         return strings
     }
 
+    /// An array of objects, each as `Params` with its path (`numbers[2].`).
+    public func optionalObjectArray(_ key: String, maxCount: Int = 1_000) throws(RPCError) -> [Params]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let elements) = value else { throw wrongType(key, "an array of objects", value) }
+        guard elements.count <= maxCount else { throw .invalidParams(field: field(key), "more than \(maxCount) elements") }
+        var result: [Params] = []
+        for (i, element) in elements.enumerated() {
+            guard case .object(let object) = element else {
+                throw .invalidParams(field: field("\(key)[\(i)]"), "expected an object, got \(element.typeName)")
+            }
+            result.append(Params(object, path: field("\(key)[\(i)]") + "."))
+        }
+        return result
+    }
+
     public func optionalObject(_ key: String) throws(RPCError) -> Params? {
         guard let value = value(key) else { return nil }
         guard case .object(let object) = value else { throw wrongType(key, "an object", value) }

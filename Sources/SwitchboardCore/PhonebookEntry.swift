@@ -73,21 +73,18 @@ public struct EntryNumber: Sendable, Hashable, Codable {
     public var e164: String?
     /// Display form for the account's region (national for home numbers).
     public var display: String
-    /// Every digit of the raw text: the key for digit search and suffix matching.
+    /// Every digit of the raw text: the key for digit search.
     public var digits: String
+    /// Keys the number is found under by caller-ID lookup ("e164:+49…",
+    /// "national:…", "suffix:…"), strongest first; made by the phone-number service.
+    public var lookupKeys: [String]
 
-    public init(kind: Kind, raw: String, e164: String?, display: String, digits: String) {
+    public init(kind: Kind, raw: String, e164: String?, display: String, digits: String, lookupKeys: [String]) {
         self.kind = kind
         self.raw = raw
         self.e164 = e164
         self.display = display
         self.digits = digits
-    }
-
-    /// The last `count` digits of the normalised number (E.164 digits when
-    /// known), used for last-digits fallback matching.
-    public func suffix(_ count: Int) -> String? {
-        let source = e164.map { String($0.dropFirst()) } ?? digits
-        return source.count >= count ? String(source.suffix(count)) : nil
+        self.lookupKeys = lookupKeys
     }
 }

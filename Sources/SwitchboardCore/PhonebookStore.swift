@@ -30,10 +30,8 @@ public protocol PhonebookStore: Sendable {
     func entry(accountId: String, id: String) async throws -> PhonebookEntry?
     /// Alphabetical (by sort key, then id), after `cursor`, up to `limit` entries.
     func entries(accountId: String, source: PhonebookEntry.Source?, after cursor: PhonebookCursor?, limit: Int) async throws -> [KeyedEntry]
-    /// Entries with a number whose E.164 form is `e164`.
-    func entries(accountId: String, e164: String) async throws -> [PhonebookEntry]
-    /// Entries with a number ending in these digits (`suffix` of `EntryNumber`).
-    func entries(accountId: String, numberSuffix: String) async throws -> [PhonebookEntry]
+    /// Entries with a number indexed under this lookup key ("e164:+49…", "suffix:…").
+    func entries(accountId: String, numberKey: String) async throws -> [PhonebookEntry]
     /// Word-prefix search over names, company, department, title and e-mail
     /// (accent- and case-insensitive, any order), best first.
     func search(accountId: String, words: [String], limit: Int) async throws -> [PhonebookEntry]

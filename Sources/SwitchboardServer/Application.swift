@@ -13,6 +13,7 @@ public final class Application: Sendable {
     public let accounts: AccountService
     public let users: UserService
     public let apiKeys: APIKeyService
+    public let phonebook: PhonebookService
     public let events = EventBus()
     public let logger: Logger
 
@@ -24,6 +25,7 @@ public final class Application: Sendable {
         accounts = AccountService(store: store)
         users = UserService(store: store)
         apiKeys = APIKeyService(store: store)
+        phonebook = PhonebookService(store: store)
     }
 
     /// Opens the data directory: creates it, the database, the default account

@@ -37,11 +37,10 @@ extension SQLiteStore {
             try db.create(table: "phonebookNumber") { t in
                 t.column("entrySeq", .integer).notNull().references("phonebookEntry", column: "seq", onDelete: .cascade)
                 t.column("accountId", .text).notNull()
-                t.column("e164", .text)
-                t.column("suffix", .text)
+                // "kind:value", e.g. "e164:+49301234567", "suffix:01234567" (see LookupKey).
+                t.column("key", .text).notNull()
             }
-            try db.create(index: "phonebookNumber_e164", on: "phonebookNumber", columns: ["accountId", "e164"])
-            try db.create(index: "phonebookNumber_suffix", on: "phonebookNumber", columns: ["accountId", "suffix"])
+            try db.create(index: "phonebookNumber_key", on: "phonebookNumber", columns: ["accountId", "key"])
             try db.create(index: "phonebookNumber_entry", on: "phonebookNumber", columns: ["entrySeq"])
             // Word-prefix search (accents folded) and digit-substring search (trigrams).
             try db.execute(sql: """

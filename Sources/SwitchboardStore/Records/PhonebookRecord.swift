@@ -74,9 +74,6 @@ struct PhonebookEntryRecord: Codable, FetchableRecord, MutablePersistableRecord 
 }
 
 extension SQLiteStore {
-    /// The last digits kept for fallback matching of a number.
-    public static let suffixLength = 8
-
     /// Writes the search and number index rows of an entry (after removing old ones).
     static func indexEntry(_ record: PhonebookEntryRecord, seq: Int64, in db: Database, replacing: Bool) throws {
         if replacing {
@@ -84,9 +81,9 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM phonebookWords WHERE rowid = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM phonebookDigits WHERE rowid = ?", arguments: [seq])
         }
-        let numberStatement = try db.cachedStatement(sql: "INSERT INTO phonebookNumber (entrySeq, accountId, e164, suffix) VALUES (?, ?, ?, ?)")
-        for number in record.numbers {
-            try numberStatement.execute(arguments: [seq, record.accountId, number.e164, number.suffix(suffixLength)])
+        let numberStatement = try db.cachedStatement(sql: "INSERT INTO phonebookNumber (entrySeq, accountId, key) VALUES (?, ?, ?)")
+        for key in Set(record.numbers.flatMap(\.lookupKeys)) {
+            try numberStatement.execute(arguments: [seq, record.accountId, key])
         }
         try db.cachedStatement(sql: "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)").execute(arguments: [seq, record.searchText])
         let digits = record.numbers.map(\.digits).joined(separator: " ")
@@ -154,21 +151,12 @@ extension SQLiteStore {
         }
     }
 
-    public func entries(accountId: String, e164: String) async throws -> [PhonebookEntry] {
+    public func entries(accountId: String, numberKey: String) async throws -> [PhonebookEntry] {
         try await writer.read { db in
             try PhonebookEntryRecord.fetchAll(db, sql: """
                 SELECT DISTINCT e.* FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
-                WHERE n.accountId = ? AND n.e164 = ? LIMIT 100
-                """, arguments: [accountId, e164]).map(\.entry)
-        }
-    }
-
-    public func entries(accountId: String, numberSuffix: String) async throws -> [PhonebookEntry] {
-        try await writer.read { db in
-            try PhonebookEntryRecord.fetchAll(db, sql: """
-                SELECT DISTINCT e.* FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
-                WHERE n.accountId = ? AND n.suffix = ? LIMIT 100
-                """, arguments: [accountId, numberSuffix]).map(\.entry)
+                WHERE n.accountId = ? AND n.key = ? LIMIT 100
+                """, arguments: [accountId, numberKey]).map(\.entry)
         }
     }
 

@@ -1,0 +1,147 @@
+import JSONRPC
+import SwitchboardCore
+import SwitchboardPhone
+import SwitchboardServices
+
+extension Methods {
+    static func phonebook(_ app: Application) -> [MethodSpec] {
+        let book = app.phonebook
+        let entryFields: Set<String> = ["name", "firstName", "lastName", "company", "department", "title", "email", "note", "numbers"]
+        return [
+            MethodSpec("phonebook.list", .anyRole) { params, call in
+                try params.expectOnly(Params.pagingFields.union(["source"]))
+                let source: PhonebookEntry.Source? = switch try params.optionalEnum("source", SourceFilter.self) ?? .all {
+                case .all: nil
+                case .manual: .manual
+                case .synced: .synced
+                }
+                let limit = Int(try params.optionalInt("limit", in: 1...1_000) ?? 100)
+                let page = try await book.list(
+                    accountId: call.principal.accountId, source: source, cursor: try params.optionalString("cursor", maxLength: 2_000), limit: limit)
+                return page.json(JSONValue.entry)
+            },
+            MethodSpec("phonebook.get", .anyRole) { params, call in
+                try params.expectOnly(["id"])
+                return .entry(try await book.get(accountId: call.principal.accountId, id: try params.string("id", maxLength: 64)))
+            },
+            MethodSpec("phonebook.search", .anyRole) { params, call in
+                try params.expectOnly(["q", "limit"])
+                let limit = Int(try params.optionalInt("limit", in: 1...200) ?? 20)
+                let items = try await book.search(accountId: call.principal.accountId, query: try params.nonEmptyString("q", maxLength: 200), limit: limit)
+                return ["items": .array(items.map(JSONValue.entry))]
+            },
+            MethodSpec("phonebook.lookup", .anyRole) { params, call in
+                try params.expectOnly(["number"])
+                let accountId = call.principal.accountId
+                let region = try await book.region(accountId: accountId, userId: call.principal.userId)
+                let result = try await book.lookup(accountId: accountId, number: try params.string("number", maxLength: 64), region: region)
+                return .lookup(result, region: region)
+            },
+            MethodSpec("phonebook.create", .admins) { params, call in
+                try params.expectOnly(entryFields)
+                let region = try await book.region(accountId: call.principal.accountId, userId: call.principal.userId)
+                return .entry(try await book.create(accountId: call.principal.accountId, try params.phonebookFields(), region: region))
+            },
+            MethodSpec("phonebook.update", .admins) { params, call in
+                try params.expectOnly(entryFields.union(["id"]))
+                let region = try await book.region(accountId: call.principal.accountId, userId: call.principal.userId)
+                return .entry(try await book.update(
+                    accountId: call.principal.accountId, id: try params.string("id", maxLength: 64), try params.phonebookFields(), region: region))
+            },
+            MethodSpec("phonebook.delete", .admins) { params, call in
+                try params.expectOnly(["id"])
+                let id = try params.string("id", maxLength: 64)
+                try await book.delete(accountId: call.principal.accountId, id: id)
+                return ["id": .string(id), "deleted": true]
+            },
+            MethodSpec("phonebook.copy", .admins) { params, call in
+                try params.expectOnly(["id"])
+                return .entry(try await book.copy(accountId: call.principal.accountId, id: try params.string("id", maxLength: 64)))
+            },
+            MethodSpec("phonebook.export", .anyRole) { params, call in
+                try params.expectOnly(["format", "cursor", "limit"])
+                let format = try params.requiredEnum("format", PhonebookService.ExportFormat.self)
+                let limit = Int(try params.optionalInt("limit", in: 1...5_000) ?? 1_000)
+                let chunk = try await book.export(
+                    accountId: call.principal.accountId, format: format, cursor: try params.optionalString("cursor", maxLength: 2_000), limit: limit)
+                return [
+                    "format": .string(format.rawValue),
+                    "contentType": .string(format == .csv ? "text/csv; charset=utf-8" : "text/vcard; charset=utf-8"),
+                    "data": .string(chunk.data), "count": .int(Int64(chunk.count)), "nextCursor": JSONValue(chunk.nextCursor),
+                ]
+            },
+            MethodSpec("users.setForwarding", .admins) { params, call in
+                try params.expectOnly(["userId", "entryId"])
+                let userId = try params.string("userId", maxLength: 64)
+                let entryId = try params.optionalString("entryId", maxLength: 64)
+                try await book.setForwarding(accountId: call.principal.accountId, userId: userId, entryId: entryId)
+                return ["userId": .string(userId), "entryId": JSONValue(entryId)]
+            },
+        ]
+    }
+
+    enum SourceFilter: String, CaseIterable {
+        case all, manual, synced
+    }
+}
+
+extension Params {
+    /// Entry fields; `numbers` is `[{type, number}]` with type phone|mobile|home|fax|other (default phone).
+    func phonebookFields() throws(RPCError) -> PhonebookFields {
+        var numbers: [(kind: EntryNumber.Kind, text: String)]? = nil
+        if let items = try optionalObjectArray("numbers", maxCount: 20) {
+            numbers = []
+            for item in items {
+                try item.expectOnly(["type", "number"])
+                numbers?.append((try item.optionalEnum("type", EntryNumber.Kind.self) ?? .phone, try item.string("number", maxLength: 64)))
+            }
+        }
+        return PhonebookFields(
+            displayName: try optionalString("name", maxLength: 200), firstName: try optionalString("firstName", maxLength: 200),
+            lastName: try optionalString("lastName", maxLength: 200), company: try optionalString("company", maxLength: 200),
+            department: try optionalString("department", maxLength: 200), title: try optionalString("title", maxLength: 200),
+            email: try optionalString("email", maxLength: 254), note: try optionalString("note", maxLength: 4_000), numbers: numbers)
+    }
+}
+
+extension JSONValue {
+    static func entry(_ e: PhonebookEntry) -> JSONValue {
+        var object: JSONObject = [
+            "id": .string(e.id), "source": .string(e.source.rawValue), "name": .string(e.displayName),
+            "firstName": JSONValue(e.firstName), "lastName": JSONValue(e.lastName), "company": JSONValue(e.company),
+            "department": JSONValue(e.department), "title": JSONValue(e.title), "email": JSONValue(e.email), "note": JSONValue(e.note),
+        ]
+        object.append("numbers", .array(e.numbers.map { n in
+            ["type": .string(n.kind.rawValue), "number": .string(n.raw), "e164": JSONValue(n.e164), "display": .string(n.display)]
+        }))
+        object.append("interfaceId", JSONValue(e.interfaceId))
+        object.append("externalId", JSONValue(e.externalId))
+        object.append("copiedFrom", JSONValue(e.copiedFrom))
+        object.append("createdAt", .time(e.createdAt))
+        object.append("updatedAt", .time(e.updatedAt))
+        return .object(object)
+    }
+
+    static func lookup(_ r: LookupResult, region: String) -> JSONValue {
+        var normalized: JSONObject = ["input": .string(r.query), "region": .string(region)]
+        if let n = r.normalized {
+            normalized.append("e164", JSONValue(n.e164))
+            normalized.append("national", JSONValue(n.national))
+            normalized.append("international", JSONValue(n.international))
+            normalized.append("numberRegion", JSONValue(n.region))
+            normalized.append("type", .string(n.type.rawValue))
+            normalized.append("valid", .bool(n.isValid))
+            normalized.append("extension", JSONValue(n.extension))
+        } else if r.match == .e164 {
+            normalized.append("e164", .string(r.query))  // already E.164: matched without parsing
+        }
+        return [
+            "entry": r.best.map(JSONValue.entry) ?? .null,
+            "user": r.user.map(JSONValue.user) ?? .null,
+            "match": JSONValue(r.match?.rawValue),
+            "ambiguous": .bool(r.ambiguous),
+            "candidates": .array(r.candidates.map(JSONValue.entry)),
+            "normalized": .object(normalized),
+        ]
+    }
+}

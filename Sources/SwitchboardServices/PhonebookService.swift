@@ -1,0 +1,197 @@
+import Foundation
+import Synchronization
+import SwitchboardCollation
+import SwitchboardCore
+import SwitchboardPhone
+
+/// The company phonebook: manual and synced entries, alphabetical listing,
+/// search, caller-ID lookup, copy, export.
+public final class PhonebookService: Sendable {
+    let store: any SwitchboardStore
+    let clock: WallClock
+    /// Per account: its region and the collation of its language.
+    private let accounts = Mutex<[String: AccountContext]>([:])
+
+    struct AccountContext: Sendable {
+        var region: String
+        var collator: CollationKeyMaker
+    }
+
+    public init(store: any SwitchboardStore, clock: WallClock = .system) {
+        self.store = store
+        self.clock = clock
+    }
+
+    func context(_ accountId: String) async throws -> AccountContext {
+        if let cached = accounts.withLock({ $0[accountId] }) { return cached }
+        guard let account = try await store.account(id: accountId) else { throw SwitchboardError.notFound("account", id: accountId) }
+        let context = AccountContext(region: account.region, collator: try CollationKeyMaker.forRegion(account.region))
+        accounts.withLock { $0[accountId] = context }
+        return context
+    }
+
+    /// The region numbers are read in: the user's own, else the account's.
+    public func region(accountId: String, userId: String?) async throws -> String {
+        if let userId, let region = try await store.user(accountId: accountId, id: userId)?.region { return region }
+        return try await context(accountId).region
+    }
+
+    // MARK: writes
+
+    public func create(accountId: String, _ fields: PhonebookFields, region: String) async throws -> PhonebookEntry {
+        let now = clock.now()
+        var entry = PhonebookEntry(id: Identifier.make("pbe"), accountId: accountId, source: .manual, displayName: "", createdAt: now, updatedAt: now)
+        try apply(fields, to: &entry, region: region)
+        try await store.insertEntries([try await keyed(entry)])
+        return entry
+    }
+
+    public func update(accountId: String, id: String, _ fields: PhonebookFields, region: String) async throws -> PhonebookEntry {
+        var entry = try await manualEntry(accountId: accountId, id: id, action: "edited")
+        try apply(fields, to: &entry, region: region)
+        entry.updatedAt = clock.now()
+        try await store.updateEntry(try await keyed(entry))
+        return entry
+    }
+
+    public func delete(accountId: String, id: String) async throws {
+        _ = try await manualEntry(accountId: accountId, id: id, action: "deleted")
+        guard try await store.deleteEntry(accountId: accountId, id: id) else { throw SwitchboardError.notFound("phonebook entry", id: id) }
+    }
+
+    /// A manual entry made from a synced one, linked back to it; later syncs never touch it.
+    public func copy(accountId: String, id: String) async throws -> PhonebookEntry {
+        let original = try await get(accountId: accountId, id: id)
+        let now = clock.now()
+        var copy = original
+        copy.id = Identifier.make("pbe")
+        copy.source = .manual
+        copy.interfaceId = nil
+        copy.externalId = nil
+        copy.copiedFrom = original.copiedFrom ?? original.id
+        copy.createdAt = now
+        copy.updatedAt = now
+        try await store.insertEntries([try await keyed(copy)])
+        return copy
+    }
+
+    /// Adds synced entries (the sync engine's write path; also used to seed tests and benchmarks).
+    public func insertSynced(accountId: String, interfaceId: String, records: [(externalId: String, fields: PhonebookFields)]) async throws -> [PhonebookEntry] {
+        let context = try await context(accountId)
+        let now = clock.now()
+        var entries: [KeyedEntry] = []
+        entries.reserveCapacity(records.count)
+        for record in records {
+            var entry = PhonebookEntry(
+                id: Identifier.make("pbe"), accountId: accountId, source: .synced, displayName: "", interfaceId: interfaceId,
+                externalId: record.externalId, createdAt: now, updatedAt: now)
+            try apply(record.fields, to: &entry, region: context.region)
+            entries.append(KeyedEntry(entry: entry, sortKey: context.collator.key(entry.sortText)))
+        }
+        try await store.insertEntries(entries)
+        return entries.map(\.entry)
+    }
+
+    /// Forwards a user's calls to a manual entry (nil clears it). Synced entries are refused.
+    public func setForwarding(accountId: String, userId: String, entryId: String?) async throws {
+        if let entryId {
+            let entry = try await get(accountId: accountId, id: entryId)
+            if entry.source == .synced {
+                throw SwitchboardError.conflict(
+                    "entry \(entryId) is synced and cannot be a forwarding target; copy it with phonebook.copy and forward to the copy",
+                    field: "entryId")
+            }
+        }
+        try await store.setForwarding(accountId: accountId, userId: userId, entryId: entryId)
+    }
+
+    // MARK: reads
+
+    public func get(accountId: String, id: String) async throws -> PhonebookEntry {
+        guard let entry = try await store.entry(accountId: accountId, id: id) else { throw SwitchboardError.notFound("phonebook entry", id: id) }
+        return entry
+    }
+
+    /// Alphabetical in the account's language; the cursor is opaque.
+    public func list(accountId: String, source: PhonebookEntry.Source?, cursor: String?, limit: Int) async throws -> Page<PhonebookEntry> {
+        let after = try cursor.map { text -> PhonebookCursor in
+            guard let decoded = Self.decodeCursor(text) else { throw SwitchboardError.invalid("cursor", "is not a cursor of phonebook.list") }
+            return decoded
+        }
+        let rows = try await store.entries(accountId: accountId, source: source, after: after, limit: limit + 1)
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { Self.encodeCursor(PhonebookCursor(sortKey: $0.sortKey, id: $0.entry.id)) } : nil
+        return Page(items: page.map(\.entry), nextCursor: next)
+    }
+
+    /// Words (names, company, e-mail; prefixes, any order, accents ignored) or digits.
+    public func search(accountId: String, query: String, limit: Int) async throws -> [PhonebookEntry] {
+        let letters = query.contains { $0.isLetter }
+        let digits = query.filter { $0.isASCII && $0.isNumber }
+        if !letters && !digits.isEmpty {
+            return try await store.search(accountId: accountId, digits: String(digits), limit: limit)
+        }
+        let words = query.split { !($0.isLetter || $0.isNumber || $0 == "@" || $0 == "." || $0 == "-" || $0 == "_") }.map(String.init)
+        guard !words.isEmpty else { throw SwitchboardError.invalid("q", "needs at least one letter or digit") }
+        return try await store.search(accountId: accountId, words: words, limit: limit)
+    }
+
+    public func count(accountId: String) async throws -> Int { try await store.entryCount(accountId: accountId) }
+
+    // MARK: helpers
+
+    private func manualEntry(accountId: String, id: String, action: String) async throws -> PhonebookEntry {
+        let entry = try await get(accountId: accountId, id: id)
+        guard entry.source == .manual else {
+            throw SwitchboardError.conflict("entry \(id) is synced from an interface and cannot be \(action); copy it with phonebook.copy first")
+        }
+        return entry
+    }
+
+    private func keyed(_ entry: PhonebookEntry) async throws -> KeyedEntry {
+        KeyedEntry(entry: entry, sortKey: try await context(entry.accountId).collator.key(entry.sortText))
+    }
+
+    private func apply(_ fields: PhonebookFields, to entry: inout PhonebookEntry, region: String) throws {
+        func text(_ value: String?, _ field: String, max: Int = 200) throws -> String? {
+            guard let value = value?.nonEmpty else { return nil }
+            guard value.count <= max else { throw SwitchboardError.invalid(field, "longer than \(max) characters") }
+            return value
+        }
+        if let v = fields.firstName { entry.firstName = try text(v, "firstName") }
+        if let v = fields.lastName { entry.lastName = try text(v, "lastName") }
+        if let v = fields.company { entry.company = try text(v, "company") }
+        if let v = fields.department { entry.department = try text(v, "department") }
+        if let v = fields.title { entry.title = try text(v, "title") }
+        if let v = fields.note { entry.note = try text(v, "note", max: 4_000) }
+        if let v = fields.email { entry.email = try v.nonEmpty.map { try Validate.email($0) } }
+        if let numbers = fields.numbers {
+            guard numbers.count <= 20 else { throw SwitchboardError.invalid("numbers", "at most 20 numbers") }
+            entry.numbers = try numbers.enumerated().map { i, n in
+                guard let t = n.text.nonEmpty, t.count <= 64 else { throw SwitchboardError.invalid("numbers[\(i)].number", "must be 1 to 64 characters") }
+                return PhoneNumbers.entryNumber(t, kind: n.kind, region: region)
+            }
+        }
+        if let given = fields.displayName?.nonEmpty {
+            entry.displayName = try text(given, "name") ?? given
+        } else if fields.displayName != nil || entry.displayName.isEmpty {
+            let derived = PhonebookFields(firstName: entry.firstName, lastName: entry.lastName, company: entry.company).resolvedDisplayName
+            entry.displayName = try text(derived, "name") ?? ""
+        }
+        if entry.displayName.isEmpty {
+            throw SwitchboardError.invalid("name", "an entry needs a name, a first or last name, or a company")
+        }
+    }
+
+    static func encodeCursor(_ cursor: PhonebookCursor) -> String {
+        Secrets.base64url(cursor.sortKey) + "." + cursor.id
+    }
+
+    static func decodeCursor(_ text: String) -> PhonebookCursor? {
+        guard let dot = text.lastIndex(of: ".") else { return nil }
+        var base64 = String(text[..<dot]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return PhonebookCursor(sortKey: Array(data), id: String(text[text.index(after: dot)...]))
+    }
+}
