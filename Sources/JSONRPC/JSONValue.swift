@@ -107,6 +107,12 @@ extension JSONValue {
 
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
 
+    /// The element at `index` of an array, nil when out of range or not an array.
+    public subscript(index: Int) -> JSONValue? {
+        guard let array = arrayValue, array.indices.contains(index) else { return nil }
+        return array[index]
+    }
+
     /// The JSON type name used in error messages ("expected a string, got a number").
     public var typeName: String {
         switch self {

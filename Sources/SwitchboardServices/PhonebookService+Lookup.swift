@@ -49,7 +49,13 @@ extension PhonebookService {
             }
         }
         let (number, parsedKeys) = keys.parsed()
-        for key in parsedKeys where key != keys.fast {
+        // Stored numbers that could not be parsed are matched by all their digits.
+        var candidates = parsedKeys
+        if !number.digits.isEmpty, !candidates.contains(where: { $0.kind == .digits }) {
+            candidates.append(LookupKey(.digits, number.digits))
+        }
+        candidates.sort { $0.kind < $1.kind }
+        for key in candidates where key != keys.fast {
             let found = try await store.entries(accountId: accountId, numberKey: key.description)
             if !found.isEmpty {
                 return LookupResult(query: query, normalized: number, match: LookupResult.Match(rawValue: key.kind.rawValue), candidates: Self.rank(found), user: nil)

@@ -131,7 +131,8 @@ public final class PhonebookService: Sendable {
         if !letters && !digits.isEmpty {
             return try await store.search(accountId: accountId, digits: String(digits), limit: limit)
         }
-        let words = query.split { !($0.isLetter || $0.isNumber || $0 == "@" || $0 == "." || $0 == "-" || $0 == "_") }.map(String.init)
+        // Split as the index's tokenizer does (on anything but letters and digits), so each word is one prefix term.
+        let words = query.split { !($0.isLetter || $0.isNumber) }.map(String.init)
         guard !words.isEmpty else { throw SwitchboardError.invalid("q", "needs at least one letter or digit") }
         return try await store.search(accountId: accountId, words: words, limit: limit)
     }
