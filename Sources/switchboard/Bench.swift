@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwitchboardCore
+import SwitchboardServer
+import SwitchboardServices
+
+/// Benchmarks that need the server's internals (run in release builds; see Benchmarks/).
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (use a release build).",
+        subcommands: [SeedPhonebook.self, LookupLatency.self])
+}
+
+/// Fills a data directory's default account with generated synced entries.
+struct SeedPhonebook: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-phonebook",
+        abstract: "Generate N realistic entries (names and numbers from several countries) into the default account.",
+        discussion: "Half the entries get Berlin numbers +4930 followed by the entry's index in 7 digits, so load generators can ask for +4930%07d.")
+
+    @Option var dataDir: String
+    @Option var entries: Int = 1_000_000
+    @Option var batch: Int = 5_000
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = dataDir
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let app = try await Application.open(configuration, logger: logger)
+        defer { app.close() }
+        let accountId = try await app.accounts.list(PageRequest(limit: 1)).items[0].id
+        let clock = ContinuousClock()
+        let start = clock.now
+        var generator = PhonebookGenerator(seed: 42)
+        var done = 0
+        while done < entries {
+            let count = min(batch, entries - done)
+            let records = (done..<(done + count)).map { generator.record(index: $0) }
+            _ = try await app.phonebook.insertSynced(accountId: accountId, interfaceId: "ifc_bench", records: records)
+            done += count
+            if done % 100_000 == 0 || done == entries {
+                let elapsed = clock.now - start
+                print("seeded \(done) entries in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
+            }
+        }
+        let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
+        print(String(format: "total: %d entries in %.1f s (%.0f entries/s)", entries, seconds, Double(entries) / seconds))
+        print("max RSS: \(maxRSSMegabytes()) MiB")
+    }
+}
+
+/// In-process caller-ID lookups against a seeded data directory: p50/p99.
+struct LookupLatency: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lookup",
+        abstract: "Time phonebook lookups in-process (no network) with numbers in mixed formats.")
+
+    @Option var dataDir: String
+    @Option var lookups: Int = 100_000
+    @Option(help: "Entries seeded (lookups pick numbers among them).") var entries: Int = 1_000_000
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = dataDir
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let app = try await Application.open(configuration, logger: logger)
+        defer { app.close() }
+        let accountId = try await app.accounts.list(PageRequest(limit: 1)).items[0].id
+        let region = try await app.phonebook.region(accountId: accountId, userId: nil)
+        var generator = PhonebookGenerator(seed: 7)
+        for (label, format) in [("E.164 caller ID (+4930…)", 0), ("national (030 …)", 1), ("international with spaces", 2), ("unknown number", 3)] {
+            var samples: [Double] = []
+            samples.reserveCapacity(lookups)
+            var hits = 0
+            let clock = ContinuousClock()
+            for _ in 0..<lookups {
+                let index = Int.random(in: 0..<(entries / 2), using: &generator.random)
+                let number: String = switch format {
+                case 0: String(format: "+4930%07d", index)
+                case 1: String(format: "030 %07d", index)
+                case 2: String(format: "+49 30 %07d", index)
+                default: String(format: "+1 555 %07d", index)
+                }
+                let start = clock.now
+                let result = try await app.phonebook.lookup(accountId: accountId, number: number, region: region)
+                let elapsed = clock.now - start
+                if result.best != nil { hits += 1 }
+                samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+            }
+            samples.sort()
+            let p50 = samples[samples.count / 2], p99 = samples[samples.count * 99 / 100]
+            print("\(label): lookups \(lookups)  hits \(hits)  p50 \(String(format: "%.1f", p50)) µs  p99 \(String(format: "%.1f", p99)) µs")
+        }
+        print("max RSS: \(maxRSSMegabytes()) MiB")
+    }
+}
+
+func maxRSSMegabytes() -> Int {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Int(usage.ru_maxrss / 1024)
+}
