@@ -11,7 +11,8 @@ switchboard_install_deps redis-server redis-tools gcc
 
 LINEBENCH_SRC=${LINEBENCH_SRC:-../shared/tools/linebench.c}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+server_pid=""
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 gcc -O2 -o "$work/linebench" "$LINEBENCH_SRC" -lpthread
 swift build -c release --product switchboard >/dev/null

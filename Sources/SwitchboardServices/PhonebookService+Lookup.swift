@@ -35,7 +35,7 @@ extension PhonebookService {
     /// matches; ties prefer manual entries, then the most recently updated,
     /// then the id (so the answer is deterministic).
     public func lookup(accountId: String, number text: String, region: String) async throws -> LookupResult {
-        let query = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let query = text.trimmingASCIIWhitespace()
         guard !query.isEmpty, query.count <= 64 else { throw SwitchboardError.invalid("number", "must be 1 to 64 characters") }
 
         if let ext = PhoneNumbers.looksLikeExtension(query), let user = try await store.user(accountId: accountId, extensionNumber: ext) {
@@ -72,3 +72,16 @@ extension PhonebookService {
         }
     }
 }
+
+extension String {
+    /// Cheaper than Foundation's trimming for the common case (caller IDs have no padding).
+    func trimmingASCIIWhitespace() -> String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last,
+            first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D || last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D
+        else { return self }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+import Foundation

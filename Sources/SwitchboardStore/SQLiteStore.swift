@@ -8,11 +8,21 @@ import SwitchboardCore
 /// `synchronous = FULL`) before the method returns and the server answers.
 public final class SQLiteStore: SwitchboardStore {
     let writer: any DatabaseWriter
+    /// Read-only connections for synchronous reads on the caller's thread
+    /// (caller-ID lookups). They are kept apart from `writer`'s readers on
+    /// purpose: an async read holds its reader until its task resumes, so a
+    /// thread blocked waiting for one of *those* readers could wait forever
+    /// for a task that needs that very thread. These connections are only
+    /// ever used synchronously, so a wait for them always ends.
+    let syncReader: (any DatabaseReader)?
 
     /// Opens (creating if needed) the database file and migrates it.
     public convenience init(path: String) throws {
         let pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
-        try self.init(pool)
+        var readOnly = Self.makeConfiguration()
+        readOnly.readonly = true
+        readOnly.maximumReaderCount = 4
+        try self.init(pool, syncReader: DatabasePool(path: path, configuration: readOnly))
     }
 
     /// An in-memory database with the same schema, for unit tests.
@@ -20,8 +30,9 @@ public final class SQLiteStore: SwitchboardStore {
         try SQLiteStore(DatabaseQueue(configuration: makeConfiguration()))
     }
 
-    init(_ writer: any DatabaseWriter) throws {
+    init(_ writer: any DatabaseWriter, syncReader: (any DatabaseReader)? = nil) throws {
         self.writer = writer
+        self.syncReader = syncReader
         try Self.migrator.migrate(writer)
     }
 
@@ -38,6 +49,7 @@ public final class SQLiteStore: SwitchboardStore {
 
     /// Closes the database; used at shutdown so the WAL is checkpointed.
     public func close() throws {
+        try (syncReader as? DatabasePool)?.close()
         if let pool = writer as? DatabasePool {
             _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             try pool.close()

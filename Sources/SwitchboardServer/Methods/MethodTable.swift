@@ -25,7 +25,9 @@ public struct MethodSpec: Sendable {
     public typealias Handler = @Sendable (Params, Call) async throws -> JSONValue
     public let name: String
     public let access: Access
-    /// Pure computation, no I/O: run without the request-time guard.
+    /// Runs to completion on the calling thread without waiting on other
+    /// systems (pure computation, or a bounded local SQLite read): no
+    /// request-time guard, which would cost more than the work.
     public let inline: Bool
     public let handler: Handler
 

@@ -30,7 +30,7 @@ extension Methods {
                 let items = try await book.search(accountId: call.principal.accountId, query: try params.nonEmptyString("q", maxLength: 200), limit: limit)
                 return ["items": .array(items.map(JSONValue.entry))]
             },
-            MethodSpec("phonebook.lookup", .anyRole) { params, call in
+            MethodSpec("phonebook.lookup", .anyRole, inline: true) { params, call in
                 try params.expectOnly(["number"])
                 let accountId = call.principal.accountId
                 let region = try await book.region(accountId: accountId, userId: call.principal.userId)

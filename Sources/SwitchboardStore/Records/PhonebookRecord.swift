@@ -65,13 +65,34 @@ enum PhonebookEntryRow {
 
     static func decodeNumbers(_ text: String) -> [EntryNumber] {
         guard !text.isEmpty else { return [] }
-        return text.split(separator: "\u{1E}", omittingEmptySubsequences: false).compactMap { record in
-            let f = record.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 6, let kind = EntryNumber.Kind(rawValue: f[0]) else { return nil }
-            return EntryNumber(
-                kind: kind, raw: f[1], e164: f[2].isEmpty ? nil : f[2], display: f[3], digits: f[4],
-                lookupKeys: f[5].isEmpty ? [] : f[5].split(separator: "\u{1D}").map(String.init))
+        var numbers: [EntryNumber] = []
+        var fields: [Substring] = []
+        fields.reserveCapacity(6)
+        // One pass over the scalars: U+001F ends a field, U+001E ends a number.
+        var start = text.unicodeScalars.startIndex
+        let scalars = text.unicodeScalars
+        func finishNumber() {
+            if fields.count == 6, let kind = EntryNumber.Kind(rawValue: String(fields[0])) {
+                numbers.append(EntryNumber(
+                    kind: kind, raw: String(fields[1]), e164: fields[2].isEmpty ? nil : String(fields[2]), display: String(fields[3]),
+                    digits: String(fields[4]),
+                    lookupKeys: fields[5].isEmpty ? [] : fields[5].split(separator: "\u{1D}").map(String.init)))
+            }
+            fields.removeAll(keepingCapacity: true)
         }
+        var index = scalars.startIndex
+        while index != scalars.endIndex {
+            let scalar = scalars[index]
+            if scalar == "\u{1F}" || scalar == "\u{1E}" {
+                fields.append(Substring(scalars[start..<index]))
+                start = scalars.index(after: index)
+                if scalar == "\u{1E}" { finishNumber() }
+            }
+            index = scalars.index(after: index)
+        }
+        fields.append(Substring(scalars[start..<scalars.endIndex]))
+        finishNumber()
+        return numbers
     }
 
     /// The words the search index holds for an entry.
@@ -105,8 +126,11 @@ extension SQLiteStore {
 
     /// Runs a read on the calling thread. Lookups are a few microseconds of
     /// SQLite work: hopping to GRDB's queue and back would cost more than that.
+    /// `body` must not wait for anything but SQLite (see `syncReader`).
+    /// Without a transaction: each use is a single SELECT, isolated by itself.
     func readNow<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read(body)
+        if let syncReader { return try syncReader.unsafeRead(body) }
+        return try writer.unsafeRead(body)
     }
 
     static func fetchEntries(_ db: Database, sql: String, arguments: StatementArguments) throws -> [PhonebookEntry] {
