@@ -76,7 +76,7 @@ for p in 1 16; do
   echo "   ratio switchboard/redis (c=50 P=$p): $(python3 -c "print(f'{$s/$r:.2f}')")"
 done
 echo "== redis-benchmark -t get (reference; random keys of its own)"
-redis-benchmark -p "$REDIS_PORT" -t get -c 50 -n 300000 -d "$size" -q | tr '\r' '\n' | tail -1
-redis-benchmark -p "$REDIS_PORT" -t get -c 50 -n 2000000 -P 16 -d "$size" -q | tr '\r' '\n' | tail -1
+redis-benchmark -p "$REDIS_PORT" -t get -c 50 -n 300000 -d "$size" -q | tr '\r' '\n' | grep -v '^ *$' | tail -1
+redis-benchmark -p "$REDIS_PORT" -t get -c 50 -n 2000000 -P 16 -d "$size" -q | tr '\r' '\n' | grep -v '^ *$' | tail -1
 echo "== memory: switchboard RSS $(( $(ps -o rss= -p "$server_pid") / 1024 )) MiB, redis used_memory_rss $(redis-cli -p "$REDIS_PORT" info memory | grep '^used_memory_rss_human' | cut -d: -f2 | tr -d '\r')"
 grep -c '"error"' <(printf '{"jsonrpc":"2.0","id":1,"method":"phonebook.lookup","params":{"number":"+49300000001"}}\n' | $bin rpc --connect "127.0.0.1:$SB_PORT" --data-dir "$work/data") >/dev/null || true

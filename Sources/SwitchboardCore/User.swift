@@ -12,12 +12,14 @@ public struct User: Sendable, Hashable, Identifiable {
     public var numbers: [String]
     /// Overrides the account's region for reading this user's numbers.
     public var region: String?
+    /// The manual phonebook entry this user's calls are forwarded to (`users.setForwarding`).
+    public var forwardingEntryId: String?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String, accountId: String, name: String, email: String, extensionNumber: String? = nil,
-        numbers: [String] = [], region: String? = nil, createdAt: Date, updatedAt: Date
+        numbers: [String] = [], region: String? = nil, forwardingEntryId: String? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.accountId = accountId
@@ -26,6 +28,7 @@ public struct User: Sendable, Hashable, Identifiable {
         self.extensionNumber = extensionNumber
         self.numbers = numbers
         self.region = region
+        self.forwardingEntryId = forwardingEntryId
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

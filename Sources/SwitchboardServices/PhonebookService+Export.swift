@@ -42,8 +42,11 @@ public enum VCard {
             case .fax: "fax"
             case .other: "voice"
             }
-            let value = number.e164.map { "tel:" + $0 } ?? number.raw
-            lines.append("TEL;VALUE=uri;TYPE=\"\(type)\":" + value)
+            if let e164 = number.e164 {
+                lines.append("TEL;VALUE=uri;TYPE=\"\(type)\":tel:" + e164)
+            } else {
+                lines.append("TEL;VALUE=text;TYPE=\"\(type)\":" + escape(number.raw))  // not a number: kept as typed
+            }
         }
         if let email = entry.email { lines.append("EMAIL;TYPE=work:" + escape(email)) }
         if let note = entry.note { lines.append("NOTE:" + escape(note)) }

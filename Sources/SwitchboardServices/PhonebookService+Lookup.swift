@@ -56,7 +56,12 @@ extension PhonebookService {
         }
         candidates.sort { $0.kind < $1.kind }
         for key in candidates where key != keys.fast {
-            let found = try await store.entries(accountId: accountId, numberKey: key.description)
+            var found = try await store.entries(accountId: accountId, numberKey: key.description)
+            if key.kind == .suffix, number.isValid {
+                // A valid number only matches by its last digits a stored number that could
+                // not be read: two valid numbers with the same ending are different numbers.
+                found = found.filter { $0.numbers.contains { $0.e164 == nil } }
+            }
             if !found.isEmpty {
                 return LookupResult(query: query, normalized: number, match: LookupResult.Match(rawValue: key.kind.rawValue), candidates: Self.rank(found), user: nil)
             }

@@ -115,7 +115,7 @@ public final class PhonebookService: Sendable {
     /// Alphabetical in the account's language; the cursor is opaque.
     public func list(accountId: String, source: PhonebookEntry.Source?, cursor: String?, limit: Int) async throws -> Page<PhonebookEntry> {
         let after = try cursor.map { text -> PhonebookCursor in
-            guard let decoded = Self.decodeCursor(text) else { throw SwitchboardError.invalid("cursor", "is not a cursor of phonebook.list") }
+            guard let decoded = Self.decodeCursor(text) else { throw SwitchboardError.invalid("cursor", "is not a cursor given by this listing") }
             return decoded
         }
         let rows = try await store.entries(accountId: accountId, source: source, after: after, limit: limit + 1)
@@ -192,7 +192,8 @@ public final class PhonebookService: Sendable {
         guard let dot = text.lastIndex(of: ".") else { return nil }
         var base64 = String(text[..<dot]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return PhonebookCursor(sortKey: Array(data), id: String(text[text.index(after: dot)...]))
+        let id = String(text[text.index(after: dot)...])
+        guard let data = Data(base64Encoded: base64), !data.isEmpty, id.hasPrefix("pbe_") else { return nil }
+        return PhonebookCursor(sortKey: Array(data), id: id)
     }
 }

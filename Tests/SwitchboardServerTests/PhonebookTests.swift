@@ -60,10 +60,16 @@ import Testing
             #expect(byDigits["entry"]?["id"] == unparsed["id"])
             #expect(byDigits["match"] == "digits")
 
-            let stored = try await create(op, ["name": "Suffix Only", "numbers": [["number": "+44 20 7946 0958"]]])
-            let bySuffix = try await op.call("phonebook.lookup", ["number": "+1 555 7946 0958"])
+            // An unreadable stored number still matches a caller by its last 8 digits.
+            let stored = try await create(op, ["name": "Suffix Only", "numbers": [["number": "+999 20 7946 0958"]]])
+            let bySuffix = try await op.call("phonebook.lookup", ["number": "+44 20 7946 0958"])
             #expect(bySuffix["entry"]?["id"] == stored["id"])
             #expect(bySuffix["match"] == "suffix")
+
+            // Two valid numbers that only share their ending are different numbers.
+            _ = try await create(op, ["name": "Berlin", "numbers": [["number": "030 1234567"]]])
+            let hamburg = try await op.call("phonebook.lookup", ["number": "040 1234567"])
+            #expect(hamburg["entry"] == .null)
         }
     }
 
@@ -153,6 +159,9 @@ import Testing
             #expect(names(try await op.call("phonebook.search", ["q": "schmidt"])).count == 2)
             #expect(names(try await op.call("phonebook.search", ["q": "987654"])) == ["Hans Müller"])
             #expect(names(try await op.call("phonebook.search", ["q": "555 111"])) == ["Otto Normal"])
+            // Digits match the national and the E.164 form too.
+            #expect(names(try await op.call("phonebook.search", ["q": "040 555"])) == ["Otto Normal"])
+            #expect(names(try await op.call("phonebook.search", ["q": "4930987"])) == ["Hans Müller"])
             #expect(names(try await op.call("phonebook.search", ["q": "hanna@schmidt"])) == ["Hanna Schmidt"])
             #expect(await errorCode { try await op.call("phonebook.search", ["q": "  "]) } == -32602)
         }
@@ -184,6 +193,7 @@ import Testing
             #expect(copy["numbers"] == got["numbers"])
             let forwarded = try await op.call("users.setForwarding", ["userId": user["id"]!, "entryId": copy["id"]!])
             #expect(forwarded["entryId"] == copy["id"])
+            #expect(try await op.call("users.get", ["id": user["id"]!])["forwardingEntryId"] == copy["id"])
             let edited = try await op.call("phonebook.update", ["id": copy["id"]!, "name": "My copy"])
             #expect(edited["name"] == "My copy")
             #expect(try await op.call("phonebook.list", ["source": "synced"])["items"]?.arrayValue?.map { $0["id"] } == [id])
@@ -276,6 +286,7 @@ import Testing
             #expect(await errorCode { try await op.call("phonebook.create", ["name": "x", "email": "nope"]) } == -32022)
             #expect(await errorCode { try await op.call("phonebook.lookup", ["number": ""]) } == -32022)
             #expect(await errorCode { try await op.call("phonebook.list", ["cursor": "garbage"]) } == -32022)
+            #expect(await errorCode { try await op.call("phonebook.list", ["cursor": "abc.def"]) } == -32022)
             #expect(await errorCode { try await op.call("phonebook.export", ["format": "pdf"]) } == -32602)
             // A number that is no number is kept as typed, never dropped.
             let kept = try await op.call("phonebook.create", ["name": "Odd", "numbers": [["number": "ask reception"]]])

@@ -17,7 +17,7 @@ extension JSONValue {
     static func user(_ u: User) -> JSONValue {
         ["id": .string(u.id), "name": .string(u.name), "email": .string(u.email), "extension": JSONValue(u.extensionNumber),
          "numbers": .array(u.numbers.map(JSONValue.string)), "region": JSONValue(u.region),
-         "createdAt": .time(u.createdAt), "updatedAt": .time(u.updatedAt)]
+         "forwardingEntryId": JSONValue(u.forwardingEntryId), "createdAt": .time(u.createdAt), "updatedAt": .time(u.updatedAt)]
     }
 
     /// An API key without its secret or hash.

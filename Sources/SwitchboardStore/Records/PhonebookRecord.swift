@@ -118,7 +118,11 @@ extension SQLiteStore {
         }
         try db.cachedStatement(sql: "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)")
             .execute(arguments: [seq, PhonebookEntryRow.searchText(entry)])
-        let digits = entry.numbers.map(\.digits).joined(separator: " ")
+        // Digits as typed, as shown (national form, e.g. "0171 2345678") and in E.164,
+        // so a search for "0171" or "49171" finds "+49 171 2345678".
+        let digits = entry.numbers.flatMap { n in
+            Set([n.digits, n.display.filter(\.isNumber), n.e164?.filter(\.isNumber) ?? ""]).filter { !$0.isEmpty }.sorted()
+        }.joined(separator: " ")
         if !digits.isEmpty {
             try db.cachedStatement(sql: "INSERT INTO phonebookDigits (rowid, digits) VALUES (?, ?)").execute(arguments: [seq, digits])
         }
@@ -201,7 +205,8 @@ extension SQLiteStore {
         try readNow { db in
             try Self.fetchEntries(db, sql: """
                 SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
-                WHERE n.accountId = ? AND n.key = ? LIMIT 100
+                WHERE n.accountId = ? AND n.key = ?
+                ORDER BY e.source = 'S', e.updatedAt DESC, e.id LIMIT 100
                 """, arguments: [accountId, numberKey])
         }
     }

@@ -11,6 +11,7 @@ struct UserRecord: Codable, FetchableRecord, PersistableRecord {
     var `extension`: String?
     var numbers: [String]
     var region: String?
+    var forwardingEntryId: String?
     var createdAt: Date
     var updatedAt: Date
 
@@ -27,6 +28,7 @@ struct UserRecord: Codable, FetchableRecord, PersistableRecord {
         `extension` = user.extensionNumber
         numbers = user.numbers
         region = user.region
+        forwardingEntryId = user.forwardingEntryId
         createdAt = user.createdAt
         updatedAt = user.updatedAt
     }
@@ -34,7 +36,7 @@ struct UserRecord: Codable, FetchableRecord, PersistableRecord {
     var user: User {
         User(
             id: id, accountId: accountId, name: name, email: email, extensionNumber: `extension`,
-            numbers: numbers, region: region, createdAt: createdAt, updatedAt: updatedAt)
+            numbers: numbers, region: region, forwardingEntryId: forwardingEntryId, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 
