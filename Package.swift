@@ -61,6 +61,7 @@ let package = Package(
         .target(name: "SwitchboardStore", dependencies: [
             "SwitchboardCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .testTarget(name: "SwitchboardStoreTests", dependencies: ["SwitchboardStore", "SwitchboardCore"]),
 

@@ -15,6 +15,8 @@ public final class SQLiteStore: SwitchboardStore {
     /// for a task that needs that very thread. These connections are only
     /// ever used synchronously, so a wait for them always ends.
     let syncReader: (any DatabaseReader)?
+    /// Raw connections for caller-ID lookups (file databases only).
+    let lookupConnections: LookupConnections?
 
     /// Opens (creating if needed) the database file and migrates it.
     public convenience init(path: String) throws {
@@ -26,7 +28,7 @@ public final class SQLiteStore: SwitchboardStore {
             // Lookups jump around a large file: map it instead of copying pages through read(2).
             try db.execute(sql: "PRAGMA mmap_size = 17179869184")
         }
-        try self.init(pool, syncReader: DatabasePool(path: path, configuration: readOnly))
+        try self.init(pool, syncReader: DatabasePool(path: path, configuration: readOnly), lookupConnections: LookupConnections(path: path))
     }
 
     /// An in-memory database with the same schema, for unit tests.
@@ -34,9 +36,10 @@ public final class SQLiteStore: SwitchboardStore {
         try SQLiteStore(DatabaseQueue(configuration: makeConfiguration()))
     }
 
-    init(_ writer: any DatabaseWriter, syncReader: (any DatabaseReader)? = nil) throws {
+    init(_ writer: any DatabaseWriter, syncReader: (any DatabaseReader)? = nil, lookupConnections: LookupConnections? = nil) throws {
         self.writer = writer
         self.syncReader = syncReader
+        self.lookupConnections = lookupConnections
         try Self.migrator.migrate(writer)
     }
 

@@ -28,6 +28,8 @@ import Testing
                 #expect(result["match"] == "e164", "form \(form)")
                 #expect(result["ambiguous"] == false)
             }
+            // The entry a lookup returns is the stored entry, field for field.
+            #expect(try await op.call("phonebook.lookup", ["number": "+49301234567"])["entry"] == (try await op.call("phonebook.get", ["id": entry["id"]!])))
             let national = try await op.call("phonebook.lookup", ["number": "030 1234567"])
             #expect(national["normalized"]?["e164"] == "+49301234567")
             #expect(national["normalized"]?["international"] == "+49 30 1234567")

@@ -202,7 +202,8 @@ extension SQLiteStore {
 
     public func entries(accountId: String, numberKey: String) async throws -> [PhonebookEntry] {
         // Each (entry, key) pair is indexed once, so no DISTINCT is needed.
-        try readNow { db in
+        if let lookupConnections { return try lookupConnections.entries(accountId: accountId, key: numberKey) }
+        return try readNow { db in
             try Self.fetchEntries(db, sql: """
                 SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
                 WHERE n.accountId = ? AND n.key = ?
