@@ -50,7 +50,7 @@ public enum VCard {
         }
         if let email = entry.email { lines.append("EMAIL;TYPE=work:" + escape(email)) }
         if let note = entry.note { lines.append("NOTE:" + escape(note)) }
-        lines.append("REV:" + entry.updatedAt.formatted(.iso8601))
+        lines.append("REV:" + RFC3339.string(entry.updatedAt))
         lines.append("END:VCARD")
         return lines.map(fold).joined(separator: "\r\n") + "\r\n"
     }

@@ -40,3 +40,11 @@ import Testing
         #expect(try await store.deleteUser(accountId: "acc_a", id: "usr_1", at: now) == nil)
     }
 }
+
+@Suite struct RFC3339Tests {
+    @Test(arguments: [0.0, 951_782_400.0, 1_795_556_417.9, -86_401.0, 4_102_444_799.0])
+    func matchesFoundationsISO8601(seconds: Double) {
+        let date = Date(timeIntervalSince1970: seconds)
+        #expect(RFC3339.string(date) == date.formatted(.iso8601))
+    }
+}

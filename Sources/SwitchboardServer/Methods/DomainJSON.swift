@@ -6,7 +6,7 @@ import SwitchboardCore
 extension JSONValue {
     static func time(_ date: Date?) -> JSONValue {
         guard let date else { return .null }
-        return .string(date.formatted(.iso8601))
+        return .string(RFC3339.string(date))
     }
 
     static func account(_ a: Account) -> JSONValue {

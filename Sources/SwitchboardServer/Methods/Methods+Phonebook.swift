@@ -135,12 +135,13 @@ extension JSONValue {
         } else if r.match == .e164 {
             normalized.append("e164", .string(r.query))  // already E.164: matched without parsing
         }
+        let candidates = r.candidates.map(JSONValue.entry)  // built once; `entry` is the first
         return [
-            "entry": r.best.map(JSONValue.entry) ?? .null,
+            "entry": candidates.first ?? .null,
             "user": r.user.map(JSONValue.user) ?? .null,
             "match": JSONValue(r.match?.rawValue),
             "ambiguous": .bool(r.ambiguous),
-            "candidates": .array(r.candidates.map(JSONValue.entry)),
+            "candidates": .array(candidates),
             "normalized": .object(normalized),
         ]
     }
