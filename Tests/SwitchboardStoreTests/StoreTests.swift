@@ -48,3 +48,16 @@ import Testing
         #expect(RFC3339.string(date) == date.formatted(.iso8601))
     }
 }
+
+@Suite struct PhonebookRowTests {
+    @Test func numbersSurviveTheirStoredForm() {
+        let numbers = [
+            EntryNumber(kind: .phone, raw: "030 1234567", e164: "+49301234567", display: "030 1234567", digits: "0301234567",
+                        lookupKeys: ["e164:+49301234567", "national:301234567", "suffix:01234567"]),
+            EntryNumber(kind: .other, raw: "ask Zoë ☎", e164: nil, display: "ask Zoë ☎", digits: "", lookupKeys: []),
+            EntryNumber(kind: .mobile, raw: "+999 1", e164: nil, display: "+999 1", digits: "9991", lookupKeys: ["digits:9991"]),
+        ]
+        #expect(PhonebookEntryRow.decodeNumbers(PhonebookEntryRow.encodeNumbers(numbers)) == numbers)
+        #expect(PhonebookEntryRow.decodeNumbers("").isEmpty)
+    }
+}

@@ -65,34 +65,40 @@ enum PhonebookEntryRow {
 
     static func decodeNumbers(_ text: String) -> [EntryNumber] {
         guard !text.isEmpty else { return [] }
-        var numbers: [EntryNumber] = []
-        var fields: [Substring] = []
-        fields.reserveCapacity(6)
-        // One pass over the scalars: U+001F ends a field, U+001E ends a number.
-        var start = text.unicodeScalars.startIndex
-        let scalars = text.unicodeScalars
-        func finishNumber() {
-            if fields.count == 6, let kind = EntryNumber.Kind(rawValue: String(fields[0])) {
-                numbers.append(EntryNumber(
-                    kind: kind, raw: String(fields[1]), e164: fields[2].isEmpty ? nil : String(fields[2]), display: String(fields[3]),
-                    digits: String(fields[4]),
-                    lookupKeys: fields[5].isEmpty ? [] : fields[5].split(separator: "\u{1D}").map(String.init)))
+        var text = text
+        // The separators are ASCII control bytes, so splitting UTF-8 bytes is safe.
+        return text.withUTF8 { bytes in
+            var numbers: [EntryNumber] = []
+            var fields: [String] = []
+            fields.reserveCapacity(6)
+            var keys: [String] = []
+            var start = 0
+            func field(_ end: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) }
+            for i in 0...bytes.count {
+                let byte: UInt8 = i < bytes.count ? bytes[i] : 0x1E
+                switch byte {
+                case 0x1D:
+                    keys.append(field(i))
+                    start = i + 1
+                case 0x1F:
+                    fields.append(field(i))
+                    start = i + 1
+                case 0x1E:
+                    if fields.count == 5, i > start || !keys.isEmpty { keys.append(field(i)) }
+                    if fields.count == 5, let kind = EntryNumber.Kind(rawValue: fields[0]) {
+                        numbers.append(EntryNumber(
+                            kind: kind, raw: fields[1], e164: fields[2].isEmpty ? nil : fields[2], display: fields[3], digits: fields[4],
+                            lookupKeys: keys))
+                    }
+                    fields.removeAll(keepingCapacity: true)
+                    keys = []
+                    start = i + 1
+                default:
+                    continue
+                }
             }
-            fields.removeAll(keepingCapacity: true)
+            return numbers
         }
-        var index = scalars.startIndex
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            if scalar == "\u{1F}" || scalar == "\u{1E}" {
-                fields.append(Substring(scalars[start..<index]))
-                start = scalars.index(after: index)
-                if scalar == "\u{1E}" { finishNumber() }
-            }
-            index = scalars.index(after: index)
-        }
-        fields.append(Substring(scalars[start..<scalars.endIndex]))
-        finishNumber()
-        return numbers
     }
 
     /// The words the search index holds for an entry.
