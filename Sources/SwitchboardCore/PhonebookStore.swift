@@ -30,7 +30,8 @@ public protocol PhonebookStore: Sendable {
     func entry(accountId: String, id: String) async throws -> PhonebookEntry?
     /// Alphabetical (by sort key, then id), after `cursor`, up to `limit` entries.
     func entries(accountId: String, source: PhonebookEntry.Source?, after cursor: PhonebookCursor?, limit: Int) async throws -> [KeyedEntry]
-    /// Entries with a number indexed under this lookup key ("e164:+49…", "suffix:…").
+    /// Entries with a number indexed under this lookup key ("e164:+49…", "suffix:…"),
+    /// at most 1,000, unordered (the caller ranks them).
     func entries(accountId: String, numberKey: String) async throws -> [PhonebookEntry]
     /// Word-prefix search over names, company, department, title and e-mail
     /// (accent- and case-insensitive, any order), best first.

@@ -26,8 +26,7 @@ final class LookupConnections: Sendable {
 
     static let lookupSQL = """
         SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
-        WHERE n.accountId = ?1 AND n.key = ?2
-        ORDER BY e.source = 'S', e.updatedAt DESC, e.id LIMIT 100
+        WHERE n.accountId = ?1 AND n.key = ?2 LIMIT 1000
         """
 
     init(path: String) {
@@ -69,7 +68,9 @@ final class LookupConnections: Sendable {
         return slot
     }
 
-    /// Entries with a number indexed under `key` in `accountId`, best ranked first.
+    /// Entries with a number indexed under `key` in `accountId` (at most 1,000),
+    /// in no particular order: the service ranks them. Ordering here would
+    /// set up an SQLite sorter for what is nearly always one row.
     func entries(accountId: String, key: String) throws -> [PhonebookEntry] {
         let slot = try free.withLock { $0.popLast() } ?? open()
         defer { free.withLock { $0.append(slot) } }

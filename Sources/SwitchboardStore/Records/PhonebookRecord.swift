@@ -212,8 +212,7 @@ extension SQLiteStore {
         return try readNow { db in
             try Self.fetchEntries(db, sql: """
                 SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
-                WHERE n.accountId = ? AND n.key = ?
-                ORDER BY e.source = 'S', e.updatedAt DESC, e.id LIMIT 100
+                WHERE n.accountId = ? AND n.key = ? LIMIT 1000
                 """, arguments: [accountId, numberKey])
         }
     }
