@@ -4,6 +4,7 @@
 # Redis GET driven by the same load generator (../shared/tools/linebench.c) and
 # redis-benchmark -t get, in one run. Release build.
 #   Benchmarks/phonebook.sh [entries, default 1000000] [seconds per run, default 5]
+#   SEEDED_DATA_DIR=/path Benchmarks/phonebook.sh   # reuse a data dir from `switchboard bench seed-phonebook`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENTRIES=${1:-1000000}
@@ -25,8 +26,14 @@ gcc -O2 -o "$work/linebench" "$LINEBENCH_SRC" -lpthread
 swift build -c release --product switchboard >/dev/null
 bin=.build/release/switchboard
 
-echo "== seeding $ENTRIES entries (release build, $(nproc) cores, $(date -u +%FT%TZ))"
-$bin bench seed-phonebook --data-dir "$work/data" --entries "$ENTRIES" | tail -2
+if [ -n "${SEEDED_DATA_DIR:-}" ]; then
+  # Reuse a data directory seeded earlier with the same entry count (saves minutes).
+  echo "== reusing $SEEDED_DATA_DIR ($ENTRIES entries), $(nproc) cores, $(date -u +%FT%TZ)"
+  cp -r "$SEEDED_DATA_DIR" "$work/data"
+else
+  echo "== seeding $ENTRIES entries (release build, $(nproc) cores, $(date -u +%FT%TZ))"
+  $bin bench seed-phonebook --data-dir "$work/data" --entries "$ENTRIES" | tail -2
+fi
 du -sh "$work/data" | awk '{print "database size: " $1}'
 
 echo "== in-process lookups"
