@@ -9,22 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ENTRIES=${1:-1000000}
 DURATION=${2:-5}
-source scripts/deps.sh
-switchboard_install_deps redis-server redis-tools gcc
-
-LINEBENCH_SRC=${LINEBENCH_SRC:-../shared/tools/linebench.c}
 work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  [ -n "${REDIS_PORT:-}" ] && redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-gcc -O2 -o "$work/linebench" "$LINEBENCH_SRC" -lpthread
-swift build -c release --product switchboard >/dev/null
-bin=.build/release/switchboard
+source Benchmarks/common.sh
+trap bench_cleanup EXIT
+bench_prepare
 
 if [ -n "${SEEDED_DATA_DIR:-}" ]; then
   # Reuse a data directory seeded earlier with the same entry count (saves minutes).
@@ -39,21 +27,10 @@ du -sh "$work/data" | awk '{print "database size: " $1}'
 echo "== in-process lookups"
 $bin bench lookup --data-dir "$work/data" --entries "$ENTRIES" --lookups 50000
 
-$bin serve --data-dir "$work/data" --listen 127.0.0.1:0 --log-level info 2>"$work/serve.log" &
-server_pid=$!
-SB_PORT=""
-for _ in $(seq 300); do
-  SB_PORT=$(grep -oE 'port=[0-9]+' "$work/serve.log" | head -1 | cut -d= -f2 || true)
-  [ -n "$SB_PORT" ] && break
-  sleep 0.1
-done
-[ -n "$SB_PORT" ] || { echo "server did not start"; cat "$work/serve.log"; exit 1; }
-printf '{"jsonrpc":"2.0","id":0,"method":"auth.login","params":{"token":"%s"}}\n' "$(cat "$work/data/operator.token")" > "$work/login.json"
+start_switchboard
 
 # Redis holds the same number of keys, each with a value the size of a lookup answer.
-REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes >/dev/null
-sleep 0.3
+start_redis
 answer=$(printf '{"jsonrpc":"2.0","id":1,"method":"phonebook.lookup","params":{"number":"+49300000001"}}\n' | $bin rpc --connect "127.0.0.1:$SB_PORT" --data-dir "$work/data")
 size=${#answer}
 python3 - "$ENTRIES" "$size" <<'PY' | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
@@ -67,23 +44,14 @@ for i in range(n):
 PY
 echo "redis keys: $(redis-cli -p "$REDIS_PORT" dbsize), value size $size bytes (= one lookup answer)"
 
-run() {  # label, args...
-  local label=$1; shift
-  local out
-  out=$("$work/linebench" "$@" -d "$DURATION" 2>&1 | tail -1)
-  printf '%-44s %s\n' "$label" "$out"
-  echo "$out" | awk '{for (i = 1; i < NF; i++) if ($i == "requests/s") print $(i+1)}' > "$work/last"
-}
-
 LOOKUP='{"jsonrpc":"2.0","id":1,"method":"phonebook.lookup","params":{"number":"+4930%07d"}}'
 echo "== phonebook.lookup vs Redis GET, ${DURATION}s per run"
 for p in 1 16; do
   run "redis GET c=50 P=$p" -p "$REDIS_PORT" -c 50 -P "$p" -l 2 -r 'GET k%d'; r=$(cat "$work/last")
   run "switchboard phonebook.lookup c=50 P=$p" -p "$SB_PORT" -c 50 -P "$p" -f "$work/login.json" -r "$LOOKUP"; s=$(cat "$work/last")
-  echo "   ratio switchboard/redis (c=50 P=$p): $(python3 -c "print(f'{$s/$r:.2f}')")"
+  echo "   ratio switchboard/redis (c=50 P=$p): $(ratio "$s" "$r")"
 done
 echo "== redis-benchmark -t get (reference; random keys of its own)"
 redis-benchmark -p "$REDIS_PORT" -t get -c 50 -n 300000 -d "$size" -q | tr '\r' '\n' | grep -v '^ *$' | tail -1
 redis-benchmark -p "$REDIS_PORT" -t get -c 50 -n 2000000 -P 16 -d "$size" -q | tr '\r' '\n' | grep -v '^ *$' | tail -1
 echo "== memory: switchboard RSS $(( $(ps -o rss= -p "$server_pid") / 1024 )) MiB, redis used_memory_rss $(redis-cli -p "$REDIS_PORT" info memory | grep '^used_memory_rss_human' | cut -d: -f2 | tr -d '\r')"
-grep -c '"error"' <(printf '{"jsonrpc":"2.0","id":1,"method":"phonebook.lookup","params":{"number":"+49300000001"}}\n' | $bin rpc --connect "127.0.0.1:$SB_PORT" --data-dir "$work/data") >/dev/null || true

@@ -24,13 +24,8 @@ struct SeedPhonebook: AsyncParsableCommand {
     @Option var batch: Int = 5_000
 
     func run() async throws {
-        var configuration = ServerConfiguration()
-        configuration.dataDirectory = dataDir
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let app = try await Application.open(configuration, logger: logger)
+        let (app, accountId) = try await openForBench(dataDir: dataDir)
         defer { app.close() }
-        let accountId = try await app.accounts.list(PageRequest(limit: 1)).items[0].id
         let clock = ContinuousClock()
         let start = clock.now
         var generator = PhonebookGenerator(seed: 42)
@@ -62,13 +57,8 @@ struct LookupLatency: AsyncParsableCommand {
     @Option(help: "Entries seeded (lookups pick numbers among them).") var entries: Int = 1_000_000
 
     func run() async throws {
-        var configuration = ServerConfiguration()
-        configuration.dataDirectory = dataDir
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let app = try await Application.open(configuration, logger: logger)
+        let (app, accountId) = try await openForBench(dataDir: dataDir)
         defer { app.close() }
-        let accountId = try await app.accounts.list(PageRequest(limit: 1)).items[0].id
         let region = try await app.phonebook.region(accountId: accountId, userId: nil)
         var generator = PhonebookGenerator(seed: 7)
         for (label, format) in [("E.164 caller ID (+4930…)", 0), ("national (030 …)", 1), ("international with spaces", 2), ("unknown number", 3)] {
@@ -96,6 +86,16 @@ struct LookupLatency: AsyncParsableCommand {
         }
         print("max RSS: \(maxRSSMegabytes()) MiB")
     }
+}
+
+/// Opens a data directory quietly; returns the app and its default (oldest) account.
+func openForBench(dataDir: String) async throws -> (Application, String) {
+    var configuration = ServerConfiguration()
+    configuration.dataDirectory = dataDir
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let app = try await Application.open(configuration, logger: logger)
+    return (app, try await app.accounts.list(PageRequest(limit: 1)).items[0].id)
 }
 
 func maxRSSMegabytes() -> Int {
