@@ -75,6 +75,27 @@ import Testing
         }
     }
 
+    @Test func aUsersOwnRegionReadsTheNumbersTheyType() async throws {
+        try await withTestServer { server in
+            let op = try await server.client()
+            let finn = try await op.call("users.create", ["name": "Matti", "email": "matti@x.example", "region": "FI"])
+            let key = try await op.call("apiKeys.create", ["role": "user", "userId": finn["id"]!, "label": "Matti's phone"])
+            let entry = try await create(op, ["name": "Helsinki office", "numbers": [["number": "+358 9 1234567"]]])
+            let matti = try await server.client(token: try requireString(key["token"]))
+            // "09 1234567" is a Helsinki number for a Finnish user, not a German one.
+            let asFinn = try await matti.call("phonebook.lookup", ["number": "09 1234567"])
+            #expect(asFinn["entry"]?["id"] == entry["id"])
+            #expect(asFinn["match"] == "e164")
+            #expect(asFinn["normalized"]?["region"] == "FI")
+            #expect(asFinn["normalized"]?["e164"] == "+35891234567")
+            // Read in Germany it is another number, which only shares the national digits.
+            let asGerman = try await op.call("phonebook.lookup", ["number": "09 1234567"])
+            #expect(asGerman["normalized"]?["region"] == "DE")
+            #expect(asGerman["normalized"]?["e164"] == "+4991234567")
+            #expect(asGerman["match"] == "national")
+        }
+    }
+
     @Test func extensionsResolveToUsers() async throws {
         try await withTestServer { server in
             let op = try await server.client()
@@ -158,7 +179,8 @@ import Testing
                     #expect(ids.contains(hans["id"]!), "query \(query)")
                 }
             }
-            #expect(names(try await op.call("phonebook.search", ["q": "schmidt"])).count == 2)
+            // Ranked: the entry where the word weighs most comes first.
+            #expect(names(try await op.call("phonebook.search", ["q": "schmidt"])) == ["Hanna Schmidt", "Hans Müller"])
             #expect(names(try await op.call("phonebook.search", ["q": "987654"])) == ["Hans Müller"])
             #expect(names(try await op.call("phonebook.search", ["q": "555 111"])) == ["Otto Normal"])
             // Digits match the national and the E.164 form too.
