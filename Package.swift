@@ -93,6 +93,7 @@ let package = Package(
         ]),
         .testTarget(name: "SwitchboardServerTests", dependencies: [
             "SwitchboardTestSupport", "SwitchboardServer", "SwitchboardClient", "JSONRPC", "SwitchboardCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         // The one executable: serve | rpc | call | version | bench.

@@ -44,4 +44,9 @@ public protocol PhonebookStore: Sendable {
     /// Sets (or clears) the phonebook entry a user's calls are forwarded to.
     func setForwarding(accountId: String, userId: String, entryId: String?) async throws
     func forwarding(accountId: String, userId: String) async throws -> String?
+
+    /// The collator version an account's sort keys were made with (nil: never recorded).
+    func collationVersion(accountId: String) async throws -> String?
+    /// Remakes every sort key of the account with `makeKey` and records `version`, in batches.
+    func rebuildSortKeys(accountId: String, version: String, makeKey: @Sendable (String) -> [UInt8]) async throws -> Int
 }

@@ -30,6 +30,21 @@ public final class PhonebookService: Sendable {
         return context
     }
 
+    /// Makes sure every account's sort keys come from this ICU's collator.
+    /// Keys from another ICU version do not compare with new ones, which would
+    /// break the list order and its cursors; after an upgrade they are rebuilt
+    /// (at start, before the server listens). Returns the number of entries re-keyed.
+    @discardableResult
+    public func rebuildSortKeysIfNeeded(accountIds: [String]) async throws -> Int {
+        var total = 0
+        for accountId in accountIds {
+            let collator = try await context(accountId).collator
+            guard try await store.collationVersion(accountId: accountId) != collator.version else { continue }
+            total += try await store.rebuildSortKeys(accountId: accountId, version: collator.version) { collator.key($0) }
+        }
+        return total
+    }
+
     /// The region numbers are read in: the user's own, else the account's.
     public func region(accountId: String, userId: String?) async throws -> String {
         if let userId, let region = try await store.user(accountId: accountId, id: userId)?.region { return region }

@@ -28,6 +28,10 @@ extension SQLiteStore {
                 t.column("createdAt", .datetime).notNull()
                 t.column("updatedAt", .datetime).notNull()
             }
+            // The ICU collator version each account's sort keys were made with.
+            try db.alter(table: "account") { t in
+                t.add(column: "collationVersion", .text)
+            }
             try db.create(index: "phonebookEntry_order", on: "phonebookEntry", columns: ["accountId", "sortKey", "id"])
             try db.create(index: "phonebookEntry_sourceOrder", on: "phonebookEntry", columns: ["accountId", "source", "sortKey", "id"])
             try db.create(

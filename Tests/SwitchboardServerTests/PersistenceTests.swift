@@ -1,9 +1,36 @@
 import Foundation
+import GRDB
 import JSONRPC
 import SwitchboardTestSupport
 import Testing
 
 @Suite struct PersistenceTests {
+    @Test func sortKeysFromAnotherCollatorVersionAreRebuiltAtStart() async throws {
+        let directory = TestServer.makeTemporaryDirectory()
+        let first = try await TestServer.start(dataDirectory: directory)
+        let op = try await first.client()
+        let names = ["Zander", "Ärzte", "Müller", "Otto", "Bäcker"]
+        for name in names { _ = try await op.call("phonebook.create", ["name": .string(name)]) }
+        let expected = try await op.call("phonebook.list")["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(expected == ["Ärzte", "Bäcker", "Müller", "Otto", "Zander"])
+        try await first.stop()
+
+        // As after an ICU upgrade: keys that no longer sort right, and another recorded version.
+        let database = try DatabaseQueue(path: (directory as NSString).appendingPathComponent("switchboard.sqlite"))
+        try await database.write { db in
+            try db.execute(sql: "UPDATE phonebookEntry SET sortKey = randomblob(8)")
+            try db.execute(sql: "UPDATE account SET collationVersion = '1.0'")
+        }
+        try database.close()
+
+        let second = try await TestServer.start(dataDirectory: directory)
+        let again = try await second.client()
+        #expect(try await again.call("phonebook.list")["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == expected)
+        let version = try await second.app.store.collationVersion(accountId: try requireString(try await again.call("auth.whoami")["accountId"]))
+        #expect(version != nil && version != "1.0")
+        try await second.stop()
+    }
+
     @Test func firstStartCreatesAccountAndPrivateTokenFile() async throws {
         try await withTestServer { server in
             let path = (server.dataDirectory as NSString).appendingPathComponent("operator.token")

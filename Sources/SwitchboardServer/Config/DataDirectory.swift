@@ -18,6 +18,16 @@ struct DataDirectory {
             let account = try await app.accounts.create(name: "Default", region: configuration.region, timeZone: nil)
             app.logger.info("created the default account", metadata: ["account": "\(account.id)", "region": "\(account.region)"])
         }
+        var accountIds: [String] = []
+        var page = PageRequest(limit: PageRequest.maxLimit)
+        while true {
+            let accounts = try await app.accounts.list(page)
+            accountIds += accounts.items.map(\.id)
+            guard let next = accounts.nextCursor else { break }
+            page.after = next
+        }
+        let rekeyed = try await app.phonebook.rebuildSortKeysIfNeeded(accountIds: accountIds)
+        if rekeyed > 0 { app.logger.notice("rebuilt phonebook sort keys for a new collator version", metadata: ["entries": "\(rekeyed)"]) }
         let path = configuration.operatorTokenPath
         if FileManager.default.fileExists(atPath: path) {
             app.logger.info("operator token file", metadata: ["path": "\(path)"])

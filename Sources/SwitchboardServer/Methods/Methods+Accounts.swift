@@ -8,6 +8,7 @@ extension Methods {
                 try params.expectOnly(["name", "region", "timeZone"])
                 let account = try await app.accounts.create(
                     name: try params.string("name"), region: try params.string("region"), timeZone: try params.optionalString("timeZone"))
+                try await app.phonebook.rebuildSortKeysIfNeeded(accountIds: [account.id])  // records the collator version
                 return .account(account)
             },
             MethodSpec("accounts.list", .operatorOnly) { params, _ in

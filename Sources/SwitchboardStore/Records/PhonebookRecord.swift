@@ -273,4 +273,39 @@ extension SQLiteStore {
             try String.fetchOne(db, sql: "SELECT forwardingEntryId FROM user WHERE accountId = ? AND id = ?", arguments: [accountId, userId])
         }
     }
+
+    public func collationVersion(accountId: String) async throws -> String? {
+        try await writer.read { db in
+            try String.fetchOne(db, sql: "SELECT collationVersion FROM account WHERE id = ?", arguments: [accountId])
+        }
+    }
+
+    public func rebuildSortKeys(accountId: String, version: String, makeKey: @Sendable (String) -> [UInt8]) async throws -> Int {
+        var rebuilt = 0
+        var after: Int64 = 0
+        while true {
+            // One transaction per batch keeps the writer available to others in between.
+            let start = after
+            let (count, last) = try await writer.write { db -> (Int, Int64) in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT seq, displayName, company FROM phonebookEntry WHERE accountId = ? AND seq > ? ORDER BY seq LIMIT 5000
+                    """, arguments: [accountId, start])
+                let update = try db.cachedStatement(sql: "UPDATE phonebookEntry SET sortKey = ? WHERE seq = ?")
+                for row in rows {
+                    let name: String = row[1]
+                    let company: String? = row[2]
+                    let text = name.isEmpty ? (company ?? "") : name
+                    try update.execute(arguments: [Data(makeKey(text)), row[0] as Int64])
+                }
+                return (rows.count, rows.last?[0] ?? start)
+            }
+            rebuilt += count
+            after = last
+            if count < 5000 { break }
+        }
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE account SET collationVersion = ? WHERE id = ?", arguments: [version, accountId])
+        }
+        return rebuilt
+    }
 }
