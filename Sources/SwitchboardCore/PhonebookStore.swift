@@ -38,12 +38,10 @@ public protocol PhonebookStore: Sendable {
     func search(accountId: String, words: [String], limit: Int) async throws -> [PhonebookEntry]
     /// Entries with a number containing `digits` anywhere.
     func search(accountId: String, digits: String, limit: Int) async throws -> [PhonebookEntry]
-    func entryCount(accountId: String) async throws -> Int
     /// The user of the account with this internal extension.
     func user(accountId: String, extensionNumber: String) async throws -> User?
     /// Sets (or clears) the phonebook entry a user's calls are forwarded to.
     func setForwarding(accountId: String, userId: String, entryId: String?) async throws
-    func forwarding(accountId: String, userId: String) async throws -> String?
 
     /// The collator version an account's sort keys were made with (nil: never recorded).
     func collationVersion(accountId: String) async throws -> String?

@@ -42,8 +42,6 @@ public final class RPCServer: Service, Sendable {
             })
     }
 
-    public var connectionCount: Int { connections.load(ordering: .relaxed) }
-
     public func run() async throws {
         let limits = app.configuration.limits
         let server = try await ServerBootstrap(group: group)

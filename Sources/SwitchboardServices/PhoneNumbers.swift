@@ -10,11 +10,6 @@ public enum PhoneNumbers {
             lookupKeys: PhoneNumberParser.lookupKeys(for: parsed).map(\.description))
     }
 
-    /// The normalised forms of an incoming number, for `phonebook.lookup`'s answer.
-    public static func normalized(_ text: String, region: String) -> PhoneNumber {
-        PhoneNumberParser.parse(text, region: region)
-    }
-
     /// Lookup keys of an incoming number, strongest first. "+digits" caller
     /// IDs skip the (costly) parse for their exact key; the parse follows only
     /// when that key finds nothing.

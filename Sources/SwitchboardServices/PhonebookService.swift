@@ -169,7 +169,6 @@ public final class PhonebookService: Sendable {
         return try await store.search(accountId: accountId, words: words, limit: limit)
     }
 
-    public func count(accountId: String) async throws -> Int { try await store.entryCount(accountId: accountId) }
 
     // MARK: helpers
 

@@ -11,7 +11,7 @@ import SwitchboardCore
 /// taken from a mutex-guarded free list, its prepared statement is reused,
 /// columns are read by index, and the connection goes back. Connections are
 /// only ever used synchronously, so waiting for one always ends (see
-/// `SQLiteStore.syncReader` for why that matters). WAL mode lets them read
+/// `SQLiteStore.lookupConnections` for why that matters). WAL mode lets them read
 /// while the writer commits.
 final class LookupConnections: Sendable {
     struct Slot: Sendable {

@@ -8,27 +8,18 @@ import SwitchboardCore
 /// `synchronous = FULL`) before the method returns and the server answers.
 public final class SQLiteStore: SwitchboardStore {
     let writer: any DatabaseWriter
-    /// Read-only connections for synchronous reads on the caller's thread
-    /// (caller-ID lookups). They are kept apart from `writer`'s readers on
-    /// purpose: an async read holds its reader until its task resumes, so a
-    /// thread blocked waiting for one of *those* readers could wait forever
-    /// for a task that needs that very thread. These connections are only
-    /// ever used synchronously, so a wait for them always ends.
-    let syncReader: (any DatabaseReader)?
-    /// Raw connections for caller-ID lookups (file databases only).
+    /// Raw connections for caller-ID lookups, read synchronously on the
+    /// caller's thread (file databases only). They are kept apart from
+    /// `writer`'s readers on purpose: an async read holds its reader until its
+    /// task resumes, so a thread blocked waiting for one of *those* readers
+    /// could wait forever for a task that needs that very thread. These are
+    /// only ever used synchronously, so a wait for them always ends.
     let lookupConnections: LookupConnections?
 
     /// Opens (creating if needed) the database file and migrates it.
     public convenience init(path: String) throws {
         let pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
-        var readOnly = Self.makeConfiguration()
-        readOnly.readonly = true
-        readOnly.maximumReaderCount = 4
-        readOnly.prepareDatabase { db in
-            // Lookups jump around a large file: map it instead of copying pages through read(2).
-            try db.execute(sql: "PRAGMA mmap_size = 17179869184")
-        }
-        try self.init(pool, syncReader: DatabasePool(path: path, configuration: readOnly), lookupConnections: LookupConnections(path: path))
+        try self.init(pool, lookupConnections: LookupConnections(path: path))
     }
 
     /// An in-memory database with the same schema, for unit tests.
@@ -36,9 +27,8 @@ public final class SQLiteStore: SwitchboardStore {
         try SQLiteStore(DatabaseQueue(configuration: makeConfiguration()))
     }
 
-    init(_ writer: any DatabaseWriter, syncReader: (any DatabaseReader)? = nil, lookupConnections: LookupConnections? = nil) throws {
+    init(_ writer: any DatabaseWriter, lookupConnections: LookupConnections? = nil) throws {
         self.writer = writer
-        self.syncReader = syncReader
         self.lookupConnections = lookupConnections
         try Self.migrator.migrate(writer)
     }
@@ -56,7 +46,6 @@ public final class SQLiteStore: SwitchboardStore {
 
     /// Closes the database; used at shutdown so the WAL is checkpointed.
     public func close() throws {
-        try (syncReader as? DatabasePool)?.close()
         if let pool = writer as? DatabasePool {
             _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             try pool.close()

@@ -21,8 +21,6 @@ public final class EventBus: Sendable {
     func register(_ session: Session) { sessions.withLock { $0[session.id] = session } }
     func unregister(_ session: Session) { _ = sessions.withLock { $0.removeValue(forKey: session.id) } }
 
-    public var sessionCount: Int { sessions.withLock { $0.count } }
-
     /// Logs out every open session that logged in with one of these keys, at once.
     func revoke(keyIds: [String]) {
         guard !keyIds.isEmpty else { return }

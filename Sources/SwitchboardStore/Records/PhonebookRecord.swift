@@ -134,15 +134,6 @@ extension SQLiteStore {
         }
     }
 
-    /// Runs a read on the calling thread. Lookups are a few microseconds of
-    /// SQLite work: hopping to GRDB's queue and back would cost more than that.
-    /// `body` must not wait for anything but SQLite (see `syncReader`).
-    /// Without a transaction: each use is a single SELECT, isolated by itself.
-    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
-        if let syncReader { return try syncReader.unsafeRead(body) }
-        return try writer.unsafeRead(body)
-    }
-
     static func fetchEntries(_ db: Database, sql: String, arguments: StatementArguments) throws -> [PhonebookEntry] {
         try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(PhonebookEntryRow.entry)
     }
@@ -180,7 +171,7 @@ extension SQLiteStore {
     }
 
     public func entry(accountId: String, id: String) async throws -> PhonebookEntry? {
-        try readNow { db in
+        try await writer.read { db in
             try Self.fetchEntries(
                 db, sql: "SELECT \(PhonebookEntryRow.columns) FROM phonebookEntry WHERE accountId = ? AND id = ?", arguments: [accountId, id]
             ).first
@@ -209,7 +200,7 @@ extension SQLiteStore {
     public func entries(accountId: String, numberKey: String) async throws -> [PhonebookEntry] {
         // Each (entry, key) pair is indexed once, so no DISTINCT is needed.
         if let lookupConnections { return try lookupConnections.entries(accountId: accountId, key: numberKey) }
-        return try readNow { db in
+        return try await writer.read { db in
             try Self.fetchEntries(db, sql: """
                 SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
                 WHERE n.accountId = ? AND n.key = ? LIMIT 1000
@@ -248,14 +239,8 @@ extension SQLiteStore {
         }
     }
 
-    public func entryCount(accountId: String) async throws -> Int {
-        try await writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM phonebookEntry WHERE accountId = ?", arguments: [accountId]) ?? 0
-        }
-    }
-
     public func user(accountId: String, extensionNumber: String) async throws -> User? {
-        try readNow { db in
+        try await writer.read { db in
             try UserRecord.filter(UserRecord.Columns.accountId == accountId && Column("extension") == extensionNumber).fetchOne(db)?.user
         }
     }
@@ -265,12 +250,6 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE user SET forwardingEntryId = ? WHERE accountId = ? AND id = ?", arguments: [entryId, accountId, userId])
             if db.changesCount == 0 { throw SwitchboardError.notFound("user", id: userId) }
-        }
-    }
-
-    public func forwarding(accountId: String, userId: String) async throws -> String? {
-        try await writer.read { db in
-            try String.fetchOne(db, sql: "SELECT forwardingEntryId FROM user WHERE accountId = ? AND id = ?", arguments: [accountId, userId])
         }
     }
 
