@@ -28,10 +28,6 @@ extension SQLiteStore {
                 t.column("createdAt", .datetime).notNull()
                 t.column("updatedAt", .datetime).notNull()
             }
-            // The ICU collator version each account's sort keys were made with.
-            try db.alter(table: "account") { t in
-                t.add(column: "collationVersion", .text)
-            }
             try db.create(index: "phonebookEntry_order", on: "phonebookEntry", columns: ["accountId", "sortKey", "id"])
             try db.create(index: "phonebookEntry_sourceOrder", on: "phonebookEntry", columns: ["accountId", "source", "sortKey", "id"])
             try db.create(
@@ -51,6 +47,12 @@ extension SQLiteStore {
                 CREATE VIRTUAL TABLE phonebookWords USING fts5(text, tokenize = 'unicode61 remove_diacritics 2', detail = column);
                 CREATE VIRTUAL TABLE phonebookDigits USING fts5(digits, tokenize = 'trigram');
                 """)
+        }
+        migrator.registerMigration("2026-11-24-collation-version") { db in
+            // The ICU collator version each account's sort keys were made with.
+            try db.alter(table: "account") { t in
+                t.add(column: "collationVersion", .text)
+            }
         }
     }
 }
