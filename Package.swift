@@ -57,9 +57,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // sqlite3_config() options (variadic, so C): set once before the first connection.
+        .target(name: "CSQLiteOptions", linkerSettings: [.linkedLibrary("sqlite3")]),
         // SQLite through GRDB: one implementation of the Core store protocols.
         .target(name: "SwitchboardStore", dependencies: [
-            "SwitchboardCore",
+            "SwitchboardCore", "CSQLiteOptions",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),

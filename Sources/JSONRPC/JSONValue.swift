@@ -10,6 +10,10 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// Output only: a value already serialised by `JSONStreamWriter`, copied
+    /// as is when written. The parser never produces it and the accessors
+    /// below see it as opaque; hot answers use it to skip building a tree.
+    case fragment(JSONFragment)
 }
 
 /// An ordered JSON object. Lookups scan from the end so that, as in most
@@ -122,6 +126,7 @@ extension JSONValue {
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"
+        case .fragment: "serialised JSON"
         }
     }
 

@@ -3,39 +3,22 @@
 /// Output never contains a raw newline (strings escape them), which is what
 /// makes newline-delimited framing safe.
 public enum JSONWriter {
+    /// Appends `value` to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
-        switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): appendInteger(i, into: &out)
-        case .double(let d):
-            if !d.isFinite {
-                out.append(contentsOf: "null".utf8)
-            } else if d.rounded() == d, abs(d) < 1e15 {
-                appendInteger(Int64(d), into: &out)
-            } else {
-                out.append(contentsOf: d.description.utf8)
-            }
-        case .string(let s): writeString(s, into: &out)
-        case .array(let elements):
-            out.append(UInt8(ascii: "["))
-            for (i, element) in elements.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(element, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let object):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for member in object.members {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
+        var sink = ByteSink()
+        sink.write(value)
+        sink.flush(into: &out)
+    }
+
+    /// Appends `prefix`, then `value`, then `suffix` (ASCII literals) in one pass: a response envelope.
+    static func write(_ value: JSONValue, between prefix: StaticString, _ id: JSONValue, _ middle: StaticString, _ suffix: StaticString, into out: inout [UInt8]) {
+        var sink = ByteSink()
+        sink.append(prefix)
+        sink.write(id)
+        sink.append(middle)
+        sink.write(value)
+        sink.append(suffix)
+        sink.flush(into: &out)
     }
 
     public static func serialize(_ value: JSONValue) -> [UInt8] {
@@ -66,45 +49,259 @@ public enum JSONWriter {
             return string(value)
         }
     }
+}
+
+/// A growable byte buffer written through a raw pointer: appending is a
+/// bounds check and a store, where `[UInt8].append` also checks uniqueness
+/// on every call. Serialising a 1 KB answer makes a few hundred appends.
+struct ByteSink: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 1_024) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Appends everything written to `out`.
+    func flush(into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Everything written, as an array.
+    func bytes() -> [UInt8] {
+        Array(UnsafeBufferPointer(start: base, count: count))
+    }
 
     @inline(__always)
-    static func appendInteger(_ value: Int64, into out: inout [UInt8]) {
-        if value >= 0 && value < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(value))
-        } else {
-            out.append(contentsOf: String(value).utf8)
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let newCapacity = max(capacity * 2, count + extra)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func append(_ literal: StaticString) {
+        append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: append("null")
+        case .bool(let b): append(b ? "true" : "false")
+        case .int(let i): appendInteger(i)
+        case .double(let d):
+            if !d.isFinite {
+                append("null")
+            } else if d.rounded() == d, abs(d) < 1e15 {
+                appendInteger(Int64(d))
+            } else {
+                var text = d.description
+                text.withUTF8 { append($0) }
+            }
+        case .string(let s): writeString(s)
+        case .fragment(let fragment): fragment.bytes.withUnsafeBufferPointer { append($0) }
+        case .array(let elements):
+            append(UInt8(ascii: "["))
+            var first = true
+            for element in elements {
+                if !first { append(UInt8(ascii: ",")) }
+                first = false
+                write(element)
+            }
+            append(UInt8(ascii: "]"))
+        case .object(let object):
+            append(UInt8(ascii: "{"))
+            var first = true
+            for member in object.members {
+                if !first { append(UInt8(ascii: ",")) }
+                first = false
+                writeString(member.key)
+                append(UInt8(ascii: ":"))
+                write(member.value)
+            }
+            append(UInt8(ascii: "}"))
         }
     }
 
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    mutating func appendInteger(_ value: Int64) {
+        // Up to 20 characters ("-9223372036854775808"); digits are produced backwards.
+        reserve(20)
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
+        let length = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+            var i = scratch.count
+            repeat {
+                i -= 1
+                scratch[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                i -= 1
+                scratch[i] = UInt8(ascii: "-")
+            }
+            (base + count).update(from: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: scratch.count - i)
+            return scratch.count - i
+        }
+        count += length
+    }
 
-    static func writeString(_ string: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+    private static let hexDigits: StaticString = "0123456789abcdef"
+
+    mutating func writeString(_ string: String) {
         var string = string
         string.withUTF8 { bytes in
-            var runStart = 0
-            for i in 0..<bytes.count {
-                let byte = bytes[i]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-                runStart = i + 1
-                out.append(UInt8(ascii: "\\"))
+            // Worst case every byte becomes \u00XX: reserve once, then store without checks.
+            reserve(bytes.count * 6 + 2)
+            var out = base + count
+            out.pointee = UInt8(ascii: "\"")
+            out += 1
+            for byte in bytes {
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                    out.pointee = byte
+                    out += 1
+                    continue
+                }
+                out.pointee = UInt8(ascii: "\\")
                 switch byte {
-                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
+                case UInt8(ascii: "\""): out[1] = UInt8(ascii: "\""); out += 2
+                case UInt8(ascii: "\\"): out[1] = UInt8(ascii: "\\"); out += 2
+                case 0x0A: out[1] = UInt8(ascii: "n"); out += 2
+                case 0x0D: out[1] = UInt8(ascii: "r"); out += 2
+                case 0x09: out[1] = UInt8(ascii: "t"); out += 2
+                case 0x08: out[1] = UInt8(ascii: "b"); out += 2
+                case 0x0C: out[1] = UInt8(ascii: "f"); out += 2
                 default:
-                    out.append(contentsOf: "u00".utf8)
-                    out.append(hexDigits[Int(byte >> 4)])
-                    out.append(hexDigits[Int(byte & 0xF)])
+                    out[1] = UInt8(ascii: "u"); out[2] = UInt8(ascii: "0"); out[3] = UInt8(ascii: "0")
+                    out[4] = Self.hexDigits.utf8Start[Int(byte >> 4)]
+                    out[5] = Self.hexDigits.utf8Start[Int(byte & 0xF)]
+                    out += 6
                 }
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            out.pointee = UInt8(ascii: "\"")
+            out += 1
+            count = out - base
         }
-        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// JSON already serialised (by `JSONStreamWriter`): valid, compact, one line.
+public struct JSONFragment: Sendable, Hashable {
+    public let bytes: [UInt8]
+
+    /// Serialises what `body` writes (one value).
+    public init(_ body: (inout JSONStreamWriter) -> Void) {
+        var writer = JSONStreamWriter()
+        body(&writer)
+        bytes = writer.sink.bytes()
+    }
+}
+
+/// Writes JSON straight to bytes, without building `JSONValue`s: for answers
+/// on hot paths (`JSONFragment`). Commas are placed automatically; keys are
+/// string literals and must not need escaping.
+///
+///     JSONFragment { w in
+///         w.object { w in
+///             w.field("id", entry.id)
+///             w.field("numbers", array: entry.numbers) { w, n in w.object { w in w.field("e164", n.e164) } }
+///         }
+///     }
+public struct JSONStreamWriter: ~Copyable {
+    var sink = ByteSink()
+    private var needsComma = false
+
+    @inline(__always)
+    private mutating func separate() {
+        if needsComma { sink.append(UInt8(ascii: ",")) }
+        needsComma = true
+    }
+
+    public mutating func key(_ key: StaticString) {
+        separate()
+        sink.append(UInt8(ascii: "\""))
+        sink.append(key)
+        sink.append(UInt8(ascii: "\""))
+        sink.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        sink.writeString(value)
+    }
+
+    public mutating func string(_ value: String?) {
+        if let value { string(value) } else { null() }
+    }
+
+    public mutating func int(_ value: Int64) {
+        separate()
+        sink.appendInteger(value)
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        sink.append(value ? "true" : "false")
+    }
+
+    public mutating func null() {
+        separate()
+        sink.append("null")
+    }
+
+    public mutating func value(_ value: JSONValue) {
+        separate()
+        sink.write(value)
+    }
+
+    public mutating func object(_ body: (inout JSONStreamWriter) -> Void) {
+        separate()
+        sink.append(UInt8(ascii: "{"))
+        needsComma = false
+        body(&self)
+        sink.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func array<S: Sequence>(_ elements: S, _ element: (inout JSONStreamWriter, S.Element) -> Void) {
+        separate()
+        sink.append(UInt8(ascii: "["))
+        needsComma = false
+        for e in elements { element(&self, e) }
+        sink.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    public mutating func field(_ key: StaticString, _ value: String) { self.key(key); string(value) }
+    public mutating func field(_ key: StaticString, _ value: String?) { self.key(key); string(value) }
+    public mutating func field(_ key: StaticString, _ value: Int64) { self.key(key); int(value) }
+    public mutating func field(_ key: StaticString, _ value: Bool) { self.key(key); bool(value) }
+    public mutating func field(_ key: StaticString, _ value: JSONValue) { self.key(key); self.value(value) }
+    public mutating func field(_ key: StaticString, object body: (inout JSONStreamWriter) -> Void) { self.key(key); object(body) }
+    public mutating func field<S: Sequence>(_ key: StaticString, array elements: S, _ element: (inout JSONStreamWriter, S.Element) -> Void) {
+        self.key(key)
+        array(elements, element)
     }
 }

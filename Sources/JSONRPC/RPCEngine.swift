@@ -147,19 +147,11 @@ public struct RPCEngine<Context: Sendable>: Sendable {
     // MARK: response encoding
 
     public static func appendResult(_ result: JSONValue, id: JSONValue, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-        JSONWriter.write(id, into: &out)
-        out.append(contentsOf: #","result":"#.utf8)
-        JSONWriter.write(result, into: &out)
-        out.append(UInt8(ascii: "}"))
+        JSONWriter.write(result, between: #"{"jsonrpc":"2.0","id":"#, id, #","result":"#, "}", into: &out)
     }
 
     public static func appendError(_ error: RPCError, id: JSONValue, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-        JSONWriter.write(id, into: &out)
-        out.append(contentsOf: #","error":"#.utf8)
-        JSONWriter.write(error.jsonValue, into: &out)
-        out.append(UInt8(ascii: "}"))
+        JSONWriter.write(error.jsonValue, between: #"{"jsonrpc":"2.0","id":"#, id, #","error":"#, "}", into: &out)
     }
 
     /// One complete error line (with newline), for errors found before parsing (oversized lines).

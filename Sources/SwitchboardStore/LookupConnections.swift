@@ -13,16 +13,42 @@ import SwitchboardCore
 /// only ever used synchronously, so waiting for one always ends (see
 /// `SQLiteStore.lookupConnections` for why that matters). WAL mode lets them read
 /// while the writer commits.
+///
+/// Snapshots. Starting and ending a WAL read transaction costs two `fcntl`
+/// locks and a process-wide mutex — under load more than the query. So a
+/// connection keeps its read transaction open between lookups and reuses it
+/// while it is fresh: no write committed since (`dataChanged()`, called by
+/// the store after every write, bumps `generation`) and younger than
+/// `maxSnapshotAge` (which bounds how long a change made by another process
+/// takes to show). `dataChanged()` also ends the snapshots of idle
+/// connections at once, so they never hold the WAL back from a checkpoint.
 final class LookupConnections: Sendable {
     struct Slot: Sendable {
         /// `sqlite3*` and `sqlite3_stmt*` as bit patterns (plain integers are Sendable).
         var database: UInt
         var lookup: UInt
+        var begin: UInt
+        var commit: UInt
+        /// The open read transaction: the `generation` it began in and when (uptime ns); nil when none.
+        var snapshot: (generation: UInt64, since: UInt64)?
+
+        var db: OpaquePointer { OpaquePointer(bitPattern: database)! }
+
+        /// Ends the read transaction, if one is open.
+        mutating func endSnapshot() {
+            guard snapshot != nil else { return }
+            let statement = OpaquePointer(bitPattern: commit)!
+            sqlite3_step(statement)
+            sqlite3_reset(statement)
+            snapshot = nil
+        }
     }
 
     let path: String
     private let free = Mutex<[Slot]>([])
     private let all = Mutex<[Slot]>([])
+    private let generation = Atomic<UInt64>(0)
+    static let maxSnapshotAge: UInt64 = 200_000_000  // 0.2 s in ns
 
     static let lookupSQL = """
         SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
@@ -35,6 +61,8 @@ final class LookupConnections: Sendable {
 
     deinit {
         for slot in all.withLock({ $0 }) {
+            sqlite3_finalize(OpaquePointer(bitPattern: slot.begin))
+            sqlite3_finalize(OpaquePointer(bitPattern: slot.commit))
             sqlite3_finalize(OpaquePointer(bitPattern: slot.lookup))
             sqlite3_close_v2(OpaquePointer(bitPattern: slot.database))
         }
@@ -54,26 +82,72 @@ final class LookupConnections: Sendable {
         }
         sqlite3_busy_timeout(database, 10_000)
         sqlite3_exec(database, "PRAGMA mmap_size = 17179869184", nil, nil, nil)
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v3(database, Self.lookupSQL, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
-            let statement
-        else {
-            let message = String(cString: sqlite3_errmsg(database))
-            sqlite3_close_v2(database)
-            throw Failure(description: "lookup statement: \(message)")
+        var statements: [UInt] = []
+        for sql in [Self.lookupSQL, "BEGIN", "COMMIT"] {
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let statement else {
+                let message = String(cString: sqlite3_errmsg(database))
+                for prepared in statements { sqlite3_finalize(OpaquePointer(bitPattern: prepared)) }
+                sqlite3_close_v2(database)
+                throw Failure(description: "lookup statement: \(message)")
+            }
+            statements.append(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(statement))))
         }
         let slot = Slot(database: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(database))),
-                        lookup: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(statement))))
+                        lookup: statements[0], begin: statements[1], commit: statements[2], snapshot: nil)
         all.withLock { $0.append(slot) }
         return slot
+    }
+
+    /// Called by the store after every committed write: snapshots taken before it are stale.
+    func dataChanged() {
+        generation.add(1, ordering: .sequentiallyConsistent)
+        endSnapshots()
+    }
+
+    /// Puts a connection back; a snapshot a write made stale meanwhile ends
+    /// now rather than holding the WAL back until the connection's next use.
+    private func release(_ slot: Slot) {
+        var slot = slot
+        free.withLock { slots in
+            if let snapshot = slot.snapshot, snapshot.generation != generation.load(ordering: .sequentiallyConsistent) {
+                slot.endSnapshot()
+            }
+            slots.append(slot)
+        }
+    }
+
+    /// Ends every snapshot (the store is about to checkpoint and close: an open
+    /// read transaction would make the checkpoint wait).
+    func endSnapshots() {
+        free.withLock { slots in
+            for i in slots.indices { slots[i].endSnapshot() }
+        }
+    }
+
+    /// Makes sure `slot` reads in a snapshot that is fresh (see the type's documentation).
+    private func freshen(_ slot: inout Slot) throws {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let current = generation.load(ordering: .sequentiallyConsistent)
+        if let snapshot = slot.snapshot, snapshot.generation == current, now &- snapshot.since < Self.maxSnapshotAge { return }
+        slot.endSnapshot()
+        let begin = OpaquePointer(bitPattern: slot.begin)!
+        defer { sqlite3_reset(begin) }
+        guard sqlite3_step(begin) == SQLITE_DONE else {
+            throw Failure(description: "lookup: \(String(cString: sqlite3_errmsg(slot.db)))")
+        }
+        // BEGIN is deferred: the read transaction (and its snapshot) starts with the first SELECT,
+        // which comes after this point, so it is at least as new as `current`.
+        slot.snapshot = (current, now)
     }
 
     /// Entries with a number indexed under `key` in `accountId` (at most 1,000),
     /// in no particular order: the service ranks them. Ordering here would
     /// set up an SQLite sorter for what is nearly always one row.
     func entries(accountId: String, key: String) throws -> [PhonebookEntry] {
-        let slot = try free.withLock { $0.popLast() } ?? open()
-        defer { free.withLock { $0.append(slot) } }
+        var slot = try free.withLock { $0.popLast() } ?? open()
+        defer { release(slot) }
+        try freshen(&slot)
         let statement = OpaquePointer(bitPattern: slot.lookup)!
         defer {
             sqlite3_reset(statement)
@@ -86,7 +160,9 @@ final class LookupConnections: Sendable {
             let step = sqlite3_step(statement)
             if step == SQLITE_DONE { break }
             guard step == SQLITE_ROW else {
-                throw Failure(description: "lookup: \(String(cString: sqlite3_errmsg(OpaquePointer(bitPattern: slot.database)!)))")
+                let message = String(cString: sqlite3_errmsg(slot.db))
+                slot.endSnapshot()
+                throw Failure(description: "lookup: \(message)")
             }
             entries.append(Self.entry(statement))
         }

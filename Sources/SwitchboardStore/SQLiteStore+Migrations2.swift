@@ -54,5 +54,22 @@ extension SQLiteStore {
                 t.add(column: "collationVersion", .text)
             }
         }
+        migrator.registerMigration("2026-11-25-phonebook-number-clustered") { db in
+            // Caller-ID lookups read (accountId, key) → entrySeq. As a rowid table with an
+            // index on (accountId, key), each hit cost three B-tree descents (index, number
+            // row, entry); clustered on the lookup key it costs two, and the table is smaller.
+            try db.execute(sql: """
+                CREATE TABLE phonebookNumberNew (
+                    accountId TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    entrySeq INTEGER NOT NULL REFERENCES phonebookEntry(seq) ON DELETE CASCADE,
+                    PRIMARY KEY (accountId, key, entrySeq)
+                ) WITHOUT ROWID;
+                INSERT INTO phonebookNumberNew (accountId, key, entrySeq) SELECT accountId, key, entrySeq FROM phonebookNumber;
+                DROP TABLE phonebookNumber;
+                ALTER TABLE phonebookNumberNew RENAME TO phonebookNumber;
+                CREATE INDEX phonebookNumber_entry ON phonebookNumber(entrySeq);
+                """)
+        }
     }
 }

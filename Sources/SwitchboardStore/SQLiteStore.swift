@@ -1,3 +1,4 @@
+import CSQLiteOptions
 import Foundation
 import GRDB
 import SwitchboardCore
@@ -18,6 +19,7 @@ public final class SQLiteStore: SwitchboardStore {
 
     /// Opens (creating if needed) the database file and migrates it.
     public convenience init(path: String) throws {
+        _ = Self.processOptions
         let pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
         try self.init(pool, lookupConnections: LookupConnections(path: path))
     }
@@ -33,6 +35,9 @@ public final class SQLiteStore: SwitchboardStore {
         try Self.migrator.migrate(writer)
     }
 
+    /// Process-wide SQLite options, set before the first connection opens (see `CSQLiteOptions`).
+    static let processOptions: Void = { _ = switchboard_sqlite_configure() }()
+
     static func makeConfiguration() -> Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -44,8 +49,18 @@ public final class SQLiteStore: SwitchboardStore {
         return configuration
     }
 
+    /// Every write of the store goes through here: one transaction, committed
+    /// when this returns. Lookup connections then drop the snapshot they keep
+    /// between lookups, so a lookup that starts after a write was acknowledged
+    /// sees it (see `LookupConnections`).
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        defer { lookupConnections?.dataChanged() }
+        return try await writer.write(updates)
+    }
+
     /// Closes the database; used at shutdown so the WAL is checkpointed.
     public func close() throws {
+        lookupConnections?.endSnapshots()
         if let pool = writer as? DatabasePool {
             _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             try pool.close()

@@ -54,6 +54,15 @@ import Testing
         #expect(try JSONParser.parse(bytes) == value)
     }
 
+    @Test func writerSpellsIntegersAndEscapesExactly() throws {
+        let integers: [Int64] = [0, 7, 10, -1, -10, 1_234_567_890, .max, .min]
+        #expect(JSONWriter.string(.array(integers.map(JSONValue.int))) == "[0,7,10,-1,-10,1234567890,9223372036854775807,-9223372036854775808]")
+        #expect(JSONWriter.string(.string("a\u{1F}\u{08}\u{0C}é😀")) == #""a\u001f\b\fé😀""#)
+        // Long strings that need escaping everywhere grow the buffer correctly.
+        let long = String(repeating: "\"\n", count: 5_000)
+        #expect(try JSONParser.parse(JSONWriter.serialize(["k": .string(long)]))["k"] == .string(long))
+    }
+
     @Test func prettyPrintingIsParseable() throws {
         let value: JSONValue = ["a": [1, 2, ["b": "c"]], "e": [:]]
         #expect(try JSONParser.parse(JSONWriter.pretty(value)) == value)

@@ -121,6 +121,11 @@ import Testing
             #expect(result["ambiguous"] == true)
             #expect(result["candidates"]?.arrayValue?.map { $0["id"] } == [newer["id"], older["id"], .string(synced[0].id)])
             #expect(result["entry"]?["id"] == newer["id"])
+            #expect(result["candidateCount"] == 3)
+            // Candidates are summaries: the full entry is only `entry`.
+            #expect(result["candidates"]?[1]?["name"] == "Reception old")
+            #expect(result["candidates"]?[2]?["source"] == "S")
+            #expect(result["candidates"]?[0]?["numbers"] == nil)
             // The same question gives the same answer.
             #expect(try await op.call("phonebook.lookup", ["number": "089 1234567"])["candidates"] == result["candidates"])
         }

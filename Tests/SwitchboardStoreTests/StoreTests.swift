@@ -41,6 +41,37 @@ import Testing
     }
 }
 
+@Suite struct LookupSnapshotTests {
+    /// Lookup connections keep their read snapshot between lookups; a write
+    /// acknowledged before a lookup starts must still be visible to it.
+    @Test func lookupsSeeEveryAcknowledgedWriteAtOnce() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+        defer { try? store.close() }
+        let now = Date()
+        try await store.insertAccount(Account(id: "acc_a", name: "A", region: "DE", createdAt: now))
+        func entry(_ id: String, name: String, key: String) -> KeyedEntry {
+            let number = EntryNumber(kind: .phone, raw: key, e164: key, display: key, digits: key, lookupKeys: ["e164:\(key)"])
+            return KeyedEntry(
+                entry: PhonebookEntry(id: id, accountId: "acc_a", source: .manual, displayName: name, numbers: [number], createdAt: now, updatedAt: now),
+                sortKey: Array(name.utf8))
+        }
+        for i in 0..<50 {
+            let key = "+4930\(1_000_000 + i)"
+            // A miss first, so the connection holds a snapshot from before the insert.
+            #expect(try await store.entries(accountId: "acc_a", numberKey: "e164:\(key)").isEmpty)
+            try await store.insertEntries([entry("pbe_\(i)", name: "Name \(i)", key: key)])
+            #expect(try await store.entries(accountId: "acc_a", numberKey: "e164:\(key)").map(\.id) == ["pbe_\(i)"])
+            try await store.updateEntry(entry("pbe_\(i)", name: "Renamed \(i)", key: key))
+            #expect(try await store.entries(accountId: "acc_a", numberKey: "e164:\(key)").map(\.displayName) == ["Renamed \(i)"])
+            #expect(try await store.deleteEntry(accountId: "acc_a", id: "pbe_\(i)"))
+            #expect(try await store.entries(accountId: "acc_a", numberKey: "e164:\(key)").isEmpty)
+        }
+    }
+}
+
 @Suite struct RFC3339Tests {
     @Test(arguments: [0.0, 951_782_400.0, 1_795_556_417.9, -86_401.0, 4_102_444_799.0])
     func matchesFoundationsISO8601(seconds: Double) {

@@ -105,44 +105,81 @@ extension Params {
 }
 
 extension JSONValue {
+    /// An entry as `phonebook.get` returns it. Serialised directly (no tree):
+    /// lists, searches and caller-ID answers carry many of them.
     static func entry(_ e: PhonebookEntry) -> JSONValue {
-        var object: JSONObject = [
-            "id": .string(e.id), "source": .string(e.source.rawValue), "name": .string(e.displayName),
-            "firstName": JSONValue(e.firstName), "lastName": JSONValue(e.lastName), "company": JSONValue(e.company),
-            "department": JSONValue(e.department), "title": JSONValue(e.title), "email": JSONValue(e.email), "note": JSONValue(e.note),
-        ]
-        object.append("numbers", .array(e.numbers.map { n in
-            ["type": .string(n.kind.rawValue), "number": .string(n.raw), "e164": JSONValue(n.e164), "display": .string(n.display)]
-        }))
-        object.append("interfaceId", JSONValue(e.interfaceId))
-        object.append("externalId", JSONValue(e.externalId))
-        object.append("copiedFrom", JSONValue(e.copiedFrom))
-        object.append("createdAt", .time(e.createdAt))
-        object.append("updatedAt", .time(e.updatedAt))
-        return .object(object)
+        .fragment(JSONFragment { $0.entry(e) })
     }
 
     static func lookup(_ r: LookupResult, region: String) -> JSONValue {
-        var normalized: JSONObject = ["input": .string(r.query), "region": .string(region)]
-        if let n = r.normalized {
-            normalized.append("e164", JSONValue(n.e164))
-            normalized.append("national", JSONValue(n.national))
-            normalized.append("international", JSONValue(n.international))
-            normalized.append("numberRegion", JSONValue(n.region))
-            normalized.append("type", .string(n.type.rawValue))
-            normalized.append("valid", .bool(n.isValid))
-            normalized.append("extension", JSONValue(n.extension))
-        } else if r.match == .e164 {
-            normalized.append("e164", .string(r.query))  // already E.164: matched without parsing
+        .fragment(JSONFragment { w in
+            w.object { w in
+                w.key("entry")
+                if let best = r.best { w.entry(best) } else { w.null() }
+                w.field("user", r.user.map(JSONValue.user) ?? .null)
+                w.field("match", r.match?.rawValue)
+                w.field("ambiguous", r.ambiguous)
+                w.field("candidateCount", Int64(r.candidates.count))
+                // Enough to tell the entries apart and fetch one; the best is also `entry`, in
+                // full, so a caller-ID answer does not carry the same entry twice.
+                w.field("candidates", array: r.candidates.prefix(lookupCandidateLimit)) { w, e in
+                    w.object { w in
+                        w.field("id", e.id)
+                        w.field("source", e.source.rawValue)
+                        w.field("name", e.displayName)
+                        w.field("company", e.company)
+                        w.field("updatedAt", RFC3339.string(e.updatedAt))
+                    }
+                }
+                w.field("normalized", object: { w in
+                    w.field("input", r.query)
+                    w.field("region", region)
+                    if let n = r.normalized {
+                        w.field("e164", n.e164)
+                        w.field("national", n.national)
+                        w.field("international", n.international)
+                        w.field("numberRegion", n.region)
+                        w.field("type", n.type.rawValue)
+                        w.field("valid", n.isValid)
+                        w.field("extension", n.extension)
+                    } else if r.match == .e164 {
+                        w.field("e164", r.query)  // already E.164: matched without parsing
+                    }
+                })
+            }
+        })
+    }
+
+    /// At most this many candidates are listed; `candidateCount` says how many matched.
+    static let lookupCandidateLimit = 100
+}
+
+extension JSONStreamWriter {
+    mutating func entry(_ e: PhonebookEntry) {
+        object { w in
+            w.field("id", e.id)
+            w.field("source", e.source.rawValue)
+            w.field("name", e.displayName)
+            w.field("firstName", e.firstName)
+            w.field("lastName", e.lastName)
+            w.field("company", e.company)
+            w.field("department", e.department)
+            w.field("title", e.title)
+            w.field("email", e.email)
+            w.field("note", e.note)
+            w.field("numbers", array: e.numbers) { w, n in
+                w.object { w in
+                    w.field("type", n.kind.rawValue)
+                    w.field("number", n.raw)
+                    w.field("e164", n.e164)
+                    w.field("display", n.display)
+                }
+            }
+            w.field("interfaceId", e.interfaceId)
+            w.field("externalId", e.externalId)
+            w.field("copiedFrom", e.copiedFrom)
+            w.field("createdAt", RFC3339.string(e.createdAt))
+            w.field("updatedAt", RFC3339.string(e.updatedAt))
         }
-        let candidates = r.candidates.map(JSONValue.entry)  // built once; `entry` is the first
-        return [
-            "entry": candidates.first ?? .null,
-            "user": r.user.map(JSONValue.user) ?? .null,
-            "match": JSONValue(r.match?.rawValue),
-            "ambiguous": .bool(r.ambiguous),
-            "candidates": .array(candidates),
-            "normalized": .object(normalized),
-        ]
     }
 }

@@ -46,7 +46,7 @@ struct APIKeyRecord: Codable, FetchableRecord, PersistableRecord {
 
 extension SQLiteStore {
     public func insertAPIKey(_ key: APIKey) async throws {
-        try await writer.write { db in try APIKeyRecord(key).insert(db) }
+        try await write { db in try APIKeyRecord(key).insert(db) }
     }
 
     public func apiKey(id: String) async throws -> APIKey? {
@@ -61,7 +61,7 @@ extension SQLiteStore {
     }
 
     public func revokeAPIKey(accountId: String?, id: String, at: Date) async throws -> APIKey? {
-        try await writer.write { db in
+        try await write { db in
             guard var record = try APIKeyRecord.filter(APIKeyRecord.Columns.accountId == accountId && APIKeyRecord.Columns.id == id)
                 .fetchOne(db)
             else { return nil }
@@ -74,7 +74,7 @@ extension SQLiteStore {
     }
 
     public func touchAPIKey(id: String, at: Date) async throws {
-        try await writer.write { db in
+        try await write { db in
             _ = try APIKeyRecord.filter(APIKeyRecord.Columns.id == id).updateAll(db, APIKeyRecord.Columns.lastUsedAt.set(to: at))
         }
     }

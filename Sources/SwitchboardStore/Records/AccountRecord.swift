@@ -27,7 +27,7 @@ struct AccountRecord: Codable, FetchableRecord, PersistableRecord {
 
 extension SQLiteStore {
     public func insertAccount(_ account: Account) async throws {
-        try await writer.write { db in try AccountRecord(account).insert(db) }
+        try await write { db in try AccountRecord(account).insert(db) }
     }
 
     public func account(id: String) async throws -> Account? {

@@ -139,7 +139,7 @@ extension SQLiteStore {
     }
 
     public func insertEntries(_ entries: [KeyedEntry]) async throws {
-        try await writer.write { db in
+        try await write { db in
             let insert = try db.cachedStatement(sql: PhonebookEntryRow.insertSQL)
             for keyed in entries {
                 try insert.execute(arguments: PhonebookEntryRow.insertArguments(keyed))
@@ -149,7 +149,7 @@ extension SQLiteStore {
     }
 
     public func updateEntry(_ keyed: KeyedEntry) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let seq = try Int64.fetchOne(
                 db, sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?", arguments: [keyed.entry.accountId, keyed.entry.id])
             else { throw SwitchboardError.notFound("phonebook entry", id: keyed.entry.id) }
@@ -159,7 +159,7 @@ extension SQLiteStore {
     }
 
     public func deleteEntry(accountId: String, id: String) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?", arguments: [accountId, id])
             else { return false }
             try db.execute(sql: "DELETE FROM phonebookWords WHERE rowid = ?", arguments: [seq])
@@ -246,7 +246,7 @@ extension SQLiteStore {
     }
 
     public func setForwarding(accountId: String, userId: String, entryId: String?) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE user SET forwardingEntryId = ? WHERE accountId = ? AND id = ?", arguments: [entryId, accountId, userId])
             if db.changesCount == 0 { throw SwitchboardError.notFound("user", id: userId) }
@@ -265,7 +265,7 @@ extension SQLiteStore {
         while true {
             // One transaction per batch keeps the writer available to others in between.
             let start = after
-            let (count, last) = try await writer.write { db -> (Int, Int64) in
+            let (count, last) = try await write { db -> (Int, Int64) in
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT seq, displayName, company FROM phonebookEntry WHERE accountId = ? AND seq > ? ORDER BY seq LIMIT 5000
                     """, arguments: [accountId, start])
@@ -282,7 +282,7 @@ extension SQLiteStore {
             after = last
             if count < 5000 { break }
         }
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE account SET collationVersion = ? WHERE id = ?", arguments: [version, accountId])
         }
         return rebuilt

@@ -42,7 +42,7 @@ struct UserRecord: Codable, FetchableRecord, PersistableRecord {
 
 extension SQLiteStore {
     public func insertUser(_ user: User) async throws {
-        try await writer.write { db in try Self.mapUniqueViolation { try UserRecord(user).insert(db) } }
+        try await write { db in try Self.mapUniqueViolation { try UserRecord(user).insert(db) } }
     }
 
     public func user(accountId: String, id: String) async throws -> User? {
@@ -59,7 +59,7 @@ extension SQLiteStore {
     }
 
     public func updateUser(_ user: User) async throws {
-        try await writer.write { db in
+        try await write { db in
             try Self.mapUniqueViolation {
                 guard try UserRecord.filter(UserRecord.Columns.accountId == user.accountId && UserRecord.Columns.id == user.id)
                     .fetchCount(db) == 1
@@ -70,7 +70,7 @@ extension SQLiteStore {
     }
 
     public func deleteUser(accountId: String, id: String, at: Date) async throws -> [String]? {
-        try await writer.write { db in
+        try await write { db in
             guard try UserRecord.filter(UserRecord.Columns.accountId == accountId && UserRecord.Columns.id == id).fetchCount(db) == 1
             else { return nil }
             let keys = APIKeyRecord.filter(APIKeyRecord.Columns.userId == id && APIKeyRecord.Columns.revokedAt == nil)
