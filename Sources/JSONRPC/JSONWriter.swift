@@ -285,13 +285,24 @@ public struct JSONStreamWriter: ~Copyable {
         needsComma = true
     }
 
-    public mutating func array<S: Sequence>(_ elements: S, _ element: (inout JSONStreamWriter, S.Element) -> Void) {
+    public mutating func beginArray() {
         separate()
         sink.append(UInt8(ascii: "["))
         needsComma = false
-        for e in elements { element(&self, e) }
+    }
+
+    public mutating func endArray() {
         sink.append(UInt8(ascii: "]"))
         needsComma = true
+    }
+
+    /// Inlinable so that it is specialised for the caller's sequence: unspecialised,
+    /// each call looked up generic metadata at run time.
+    @inlinable
+    public mutating func array<S: Sequence>(_ elements: S, _ element: (inout JSONStreamWriter, S.Element) -> Void) {
+        beginArray()
+        for e in elements { element(&self, e) }
+        endArray()
     }
 
     public mutating func field(_ key: StaticString, _ value: String) { self.key(key); string(value) }
@@ -300,6 +311,7 @@ public struct JSONStreamWriter: ~Copyable {
     public mutating func field(_ key: StaticString, _ value: Bool) { self.key(key); bool(value) }
     public mutating func field(_ key: StaticString, _ value: JSONValue) { self.key(key); self.value(value) }
     public mutating func field(_ key: StaticString, object body: (inout JSONStreamWriter) -> Void) { self.key(key); object(body) }
+    @inlinable
     public mutating func field<S: Sequence>(_ key: StaticString, array elements: S, _ element: (inout JSONStreamWriter, S.Element) -> Void) {
         self.key(key)
         array(elements, element)
