@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Wire format: JSON values, JSON-RPC 2.0 messages, error codes, method registry. Foundation only.
@@ -27,6 +28,7 @@ let package = Package(
 
         // Domain values, errors and store protocols. No database, transport or vendor.
         .target(name: "SwitchboardCore"),
+        .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore"]),
 
         // Google libphonenumber (Debian libphonenumber-dev) behind a C header; test/ is a C self-test.
         .target(
@@ -53,12 +55,24 @@ let package = Package(
 
         // Use cases over the store protocols: accounts, users, API keys, authentication.
         .target(name: "SwitchboardServices", dependencies: [
-            "SwitchboardCore", "SwitchboardPhone", "SwitchboardCollation",
+            "SwitchboardCore", "SwitchboardPhone", "SwitchboardCollation", "SwitchboardConnectors",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // sqlite3_config() options (variadic, so C): set once before the first connection.
         .target(name: "CSQLiteOptions", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // One folder per external system; each speaks its vendor's real API. They never touch the store.
+        .target(name: "SwitchboardConnectors", dependencies: [
+            "SwitchboardCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .testTarget(name: "SwitchboardConnectorsTests", dependencies: [
+            "SwitchboardConnectors", "SwitchboardCore", "SwitchboardTestSupport",
+        ]),
+
         // SQLite through GRDB: one implementation of the Core store protocols.
         .target(name: "SwitchboardStore", dependencies: [
             "SwitchboardCore", "CSQLiteOptions",
@@ -90,6 +104,9 @@ let package = Package(
         // In-process server on port 0, temporary data directories.
         .target(name: "SwitchboardTestSupport", dependencies: [
             "SwitchboardServer", "SwitchboardClient", "JSONRPC",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -4,9 +4,13 @@ public enum CSV {
     /// Delimiters a CSV phonebook may use, detected from its header.
     public static let delimiters: [Character] = [",", ";", "\t", "|"]
 
-    /// The delimiter that splits the header line into the most fields.
+    /// The delimiter that splits the header line into the most fields, counting only
+    /// delimiters outside quoted fields (ties → the earlier in `delimiters`). Only the first
+    /// line of `header` is looked at.
     public static func detectDelimiter(header: Substring) -> Character {
-        delimiters.max { a, b in header.filter { $0 == a }.count < header.filter { $0 == b }.count } ?? ","
+        var header = String(header)
+        let byte = header.withUTF8 { CSVDecoder.detectDelimiter(in: $0) }
+        return Character(Unicode.Scalar(byte))
     }
 
     public static func escape(_ field: String, delimiter: Character = ",") -> String {
@@ -29,61 +33,21 @@ public enum CSV {
         public var reason: String
     }
 
-    /// Splits a whole text into rows (empty lines skipped).
+    /// Splits a whole text into rows (empty lines skipped), with `CSVDecoder`: the delimiter is
+    /// detected from the header line unless given (it must be a single ASCII character), a
+    /// leading byte-order mark is dropped, and there is no row length limit.
     public static func parse(_ text: String, delimiter: Character? = nil) throws(Error) -> [Row] {
-        let delimiter = delimiter ?? detectDelimiter(header: text.prefix { $0 != "\n" && $0 != "\r\n" })
-        var rows: [Row] = []
-        var fields: [String] = []
-        var field = ""
-        var inQuotes = false
-        var line = 1
-        var rowStart = 1
-        var fieldWasQuoted = false
-        var iterator = text.makeIterator()
-        var pending: Character? = nil
-        func next() -> Character? {
-            if let p = pending { pending = nil; return p }
-            return iterator.next()
-        }
-        func endRow() {
-            fields.append(field)
-            if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) { rows.append(Row(fields: fields, line: rowStart)) }
-            fields = []
-            field = ""
-            fieldWasQuoted = false
-        }
-        while let c = next() {
-            if inQuotes {
-                if c == "\"" {
-                    if let following = next() {
-                        if following == "\"" { field.append("\"") } else { inQuotes = false; pending = following }
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    if c == "\n" || c == "\r\n" { line += 1 }
-                    field.append(c)
-                }
-                continue
+        var byte: UInt8? = nil
+        if let delimiter {
+            guard let ascii = delimiter.asciiValue, delimiter.utf8.count == 1 else {
+                throw Error(line: 1, reason: "delimiter must be a single ASCII character")
             }
-            switch c {
-            case "\"" where field.isEmpty && !fieldWasQuoted:
-                inQuotes = true
-                fieldWasQuoted = true
-            case delimiter:
-                fields.append(field)
-                field = ""
-                fieldWasQuoted = false
-            case "\n", "\r\n", "\r":
-                endRow()
-                line += 1
-                rowStart = line
-            default:
-                field.append(c)
-            }
+            byte = ascii
         }
-        if inQuotes { throw Error(line: rowStart, reason: "unterminated quoted field") }
-        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRow() }
+        var decoder = CSVDecoder(delimiter: byte, maxRowBytes: .max)
+        var text = text
+        var rows = text.withUTF8 { decoder.feed(UnsafeRawBufferPointer($0)) }
+        rows += try decoder.finish()
         return rows
     }
 }

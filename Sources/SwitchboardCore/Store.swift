@@ -35,5 +35,28 @@ public protocol APIKeyStore: Sendable {
     func touchAPIKey(id: String, at: Date) async throws
 }
 
+public protocol InterfaceStore: Sendable {
+    /// Inserts the interface and records its first event, in one transaction.
+    func insertInterface(_ interface: Interface, event: InterfaceEvent) async throws
+    func interface(accountId: String, id: String) async throws -> Interface?
+    func interfaces(accountId: String, _ page: PageRequest) async throws -> [Interface]
+    /// Every interface in these states, across accounts (the scheduler's view).
+    func interfaces(inStates states: [Interface.State]) async throws -> [Interface]
+    /// Saves the interface and records the event (if any), in one transaction.
+    func updateInterface(_ interface: Interface, event: InterfaceEvent?) async throws
+    /// Newest first.
+    func interfaceEvents(accountId: String, interfaceId: String, limit: Int) async throws -> [InterfaceEvent]
+}
+
+public protocol SyncRunStore: Sendable {
+    func insertSyncRun(_ run: SyncRun) async throws
+    func updateSyncRun(_ run: SyncRun) async throws
+    func syncRun(accountId: String, id: String) async throws -> SyncRun?
+    /// Newest first.
+    func syncRuns(accountId: String, interfaceId: String, _ page: PageRequest) async throws -> [SyncRun]
+    /// Marks every run still `queued` or `running` (left by a process that stopped) as failed; returns them.
+    func failUnfinishedSyncRuns(reason: String, at: Date) async throws -> [SyncRun]
+}
+
 /// Everything the services need from storage.
-public protocol SwitchboardStore: AccountStore, UserStore, APIKeyStore, PhonebookStore {}
+public protocol SwitchboardStore: AccountStore, UserStore, APIKeyStore, PhonebookStore, InterfaceStore, SyncRunStore {}

@@ -90,38 +90,66 @@ public final class PhonebookService: Sendable {
         return copy
     }
 
-    /// Adds synced entries (the sync engine's write path; also used to seed tests and benchmarks).
+    /// Adds synced entries (also used to seed tests and benchmarks).
     public func insertSynced(accountId: String, interfaceId: String, records: [(externalId: String, fields: PhonebookFields)]) async throws -> [PhonebookEntry] {
-        let context = try await context(accountId)
-        let now = clock.now()
-        // Reading numbers with libphonenumber (~20 µs each) dominates: spread it over the cores.
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, records.count / 500))
-        let chunk = (records.count + workers - 1) / max(workers, 1)
-        let parts = try await withThrowingTaskGroup(of: (Int, [KeyedEntry]).self) { group in
-            for part in 0..<workers {
-                let slice = Array(records[min(part * chunk, records.count)..<min((part + 1) * chunk, records.count)])
-                group.addTask {
-                    var keyed: [KeyedEntry] = []
-                    keyed.reserveCapacity(slice.count)
-                    for record in slice {
-                        var entry = PhonebookEntry(
-                            id: "", accountId: accountId, source: .synced, displayName: "", interfaceId: interfaceId,
-                            externalId: record.externalId, createdAt: now, updatedAt: now)
-                        try self.apply(record.fields, to: &entry, region: context.region)
-                        keyed.append(KeyedEntry(entry: entry, sortKey: context.collator.key(entry.sortText)))
-                    }
-                    return (part, keyed)
-                }
-            }
-            var parts: [[KeyedEntry]] = Array(repeating: [], count: workers)
-            for try await (part, keyed) in group { parts[part] = keyed }
-            return parts
-        }
-        // Ids are made in record order, so they keep sorting by creation.
-        var entries = parts.flatMap { $0 }
-        for i in entries.indices { entries[i].entry.id = Identifier.make("pbe") }
+        let contacts = records.map { SourceContact(externalId: $0.externalId, fields: $0.fields) }
+        let made = try await syncedEntries(accountId: accountId, interfaceId: interfaceId, contacts: contacts, existingIds: [:])
+        let entries = try made.map { try $0.get() }
         try await store.insertEntries(entries)
         return entries.map(\.entry)
+    }
+
+    /// Why a source row could not become an entry (its line is in the contact).
+    public struct RowRejected: Error, Sendable {
+        public var reason: String
+    }
+
+    /// Turns source contacts into synced entries, one result per contact, in
+    /// order. `existingIds` maps external ids of entries that already exist to
+    /// their entry ids (those keep their id). Reading numbers with
+    /// libphonenumber (~20 µs each) dominates, so the work is spread over the cores.
+    public func syncedEntries(accountId: String, interfaceId: String, contacts: [SourceContact], existingIds: [String: String]) async throws
+        -> [Result<KeyedEntry, RowRejected>]
+    {
+        let context = try await context(accountId)
+        let now = clock.now()
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, contacts.count / 250))
+        let chunk = (contacts.count + workers - 1) / workers
+        let parts = await withTaskGroup(of: (Int, [Result<KeyedEntry, RowRejected>]).self) { group in
+            for part in 0..<workers {
+                let slice = contacts[min(part * chunk, contacts.count)..<min((part + 1) * chunk, contacts.count)]
+                group.addTask {
+                    var made: [Result<KeyedEntry, RowRejected>] = []
+                    made.reserveCapacity(slice.count)
+                    for contact in slice {
+                        var entry = PhonebookEntry(
+                            id: existingIds[contact.externalId] ?? "", accountId: accountId, source: .synced, displayName: "",
+                            interfaceId: interfaceId, externalId: contact.externalId, createdAt: now, updatedAt: now)
+                        do {
+                            try self.apply(contact.fields, to: &entry, region: context.region)
+                            made.append(.success(KeyedEntry(entry: entry, sortKey: context.collator.key(entry.sortText), sourceHash: contact.contentHash)))
+                        } catch let error as SwitchboardError {
+                            made.append(.failure(RowRejected(reason: error.field.map { "\($0): \(error.message)" } ?? error.message)))
+                        } catch {
+                            made.append(.failure(RowRejected(reason: "\(error)")))
+                        }
+                    }
+                    return (part, made)
+                }
+            }
+            var parts: [[Result<KeyedEntry, RowRejected>]] = Array(repeating: [], count: workers)
+            for await (part, made) in group { parts[part] = made }
+            return parts
+        }
+        // New ids are made in source order, so they keep sorting by creation.
+        var results = parts.flatMap { $0 }
+        for i in results.indices {
+            if case .success(var keyed) = results[i], keyed.entry.id.isEmpty {
+                keyed.entry.id = Identifier.make("pbe")
+                results[i] = .success(keyed)
+            }
+        }
+        return results
     }
 
     /// Forwards a user's calls to a manual entry (nil clears it). Synced entries are refused.

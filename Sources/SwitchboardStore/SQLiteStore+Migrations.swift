@@ -39,6 +39,7 @@ extension SQLiteStore {
             }
         }
         registerPhonebookMigration(&migrator)
+        registerInterfaceMigration(&migrator)
         return migrator
     }
 }

@@ -33,7 +33,7 @@ public final class TestServer: Sendable {
             portContinuation.yield(address.port ?? 0)
             portContinuation.finish()
         }
-        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [server, SyncScheduler(app: app)], logger: logger))
         let task = Task { try await group.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestSupportError("server did not start") }
@@ -53,7 +53,7 @@ public final class TestServer: Sendable {
     public func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
-        app.close()
+        await app.close()
     }
 
     public var operatorToken: String {

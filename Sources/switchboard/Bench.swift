@@ -25,7 +25,6 @@ struct SeedPhonebook: AsyncParsableCommand {
 
     func run() async throws {
         let (app, accountId) = try await openForBench(dataDir: dataDir)
-        defer { app.close() }
         let clock = ContinuousClock()
         let start = clock.now
         var generator = PhonebookGenerator(seed: 42)
@@ -43,6 +42,7 @@ struct SeedPhonebook: AsyncParsableCommand {
         let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
         print(String(format: "total: %d entries in %.1f s (%.0f entries/s)", entries, seconds, Double(entries) / seconds))
         print("max RSS: \(maxRSSMegabytes()) MiB")
+        await app.close()
     }
 }
 
@@ -58,7 +58,6 @@ struct LookupLatency: AsyncParsableCommand {
 
     func run() async throws {
         let (app, accountId) = try await openForBench(dataDir: dataDir)
-        defer { app.close() }
         let region = try await app.phonebook.region(accountId: accountId, userId: nil)
         var generator = PhonebookGenerator(seed: 7)
         for (label, format) in [("E.164 caller ID (+4930…)", 0), ("national (030 …)", 1), ("international with spaces", 2), ("unknown number", 3)] {
@@ -85,6 +84,7 @@ struct LookupLatency: AsyncParsableCommand {
             print("\(label): lookups \(lookups)  hits \(hits)  p50 \(String(format: "%.1f", p50)) µs  p99 \(String(format: "%.1f", p99)) µs")
         }
         print("max RSS: \(maxRSSMegabytes()) MiB")
+        await app.close()
     }
 }
 

@@ -23,6 +23,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Longest time a request may run, in seconds (default 30).") var requestTimeoutSeconds: Int?
     @Option(help: "Most requests in one batch (default 1000).") var maxBatch: Int?
     @Option(help: "Seconds a client may leave answers unread before it is disconnected (default 30).") var slowReaderSeconds: Int?
+    @Option(help: "Seconds before an ordered interface becomes active by itself (default 0: at once).") var provisioningDelaySeconds: Int?
+    @Option(help: "Seconds to wait for a remote system (default 30).") var remoteTimeoutSeconds: Int?
+    @Option(help: "Directory CSV interfaces may read local files from (default: none, local files refused).") var csvDirectory: String?
+    @Option(help: "Seconds between scheduler passes (due syncs, provisioning, data removal; default 15).") var schedulerIntervalSeconds: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env SWITCHBOARD_LOG_LEVEL; default info).") var logLevel: String?
 
     func run() async throws {
@@ -36,6 +40,10 @@ struct Serve: AsyncParsableCommand {
         flags["requestTimeoutSeconds"] = requestTimeoutSeconds.map(String.init)
         flags["maxBatch"] = maxBatch.map(String.init)
         flags["slowReaderSeconds"] = slowReaderSeconds.map(String.init)
+        flags["provisioningDelaySeconds"] = provisioningDelaySeconds.map(String.init)
+        flags["remoteTimeoutSeconds"] = remoteTimeoutSeconds.map(String.init)
+        flags["csvDirectory"] = csvDirectory
+        flags["schedulerIntervalSeconds"] = schedulerIntervalSeconds.map(String.init)
         flags["logLevel"] = logLevel
         let environment = ProcessInfo.processInfo.environment
         let file: [UInt8]?
@@ -61,14 +69,14 @@ struct Serve: AsyncParsableCommand {
         let app = try await Application.open(configuration, logger: logger)
         let server = RPCServer(app: app)
         let group = ServiceGroup(configuration: .init(
-            services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [server, SyncScheduler(app: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
-            app.close()
+            await app.close()
             throw error
         }
-        app.close()
+        await app.close()
         logger.info("database closed; bye")
     }
 }

@@ -6,7 +6,8 @@ import JSONRPC
 ///
 /// The keys are the same everywhere: `dataDir`, `listen`, `region`,
 /// `maxLineBytes`, `maxConnections`, `idleBeforeLoginSeconds`,
-/// `requestTimeoutSeconds`, `maxBatch`, `slowReaderSeconds`, `logLevel` (env: upper snake
+/// `requestTimeoutSeconds`, `maxBatch`, `slowReaderSeconds`, `logLevel`, `provisioningDelaySeconds`,
+/// `remoteTimeoutSeconds`, `csvDirectory`, `schedulerIntervalSeconds` (env: upper snake
 /// case with the prefix, e.g. `SWITCHBOARD_MAX_LINE_BYTES`).
 public enum ConfigurationSources {
     public struct Invalid: Error, CustomStringConvertible {
@@ -16,6 +17,7 @@ public enum ConfigurationSources {
     public static let keys = [
         "dataDir", "listen", "region", "maxLineBytes", "maxConnections", "idleBeforeLoginSeconds",
         "requestTimeoutSeconds", "maxBatch", "slowReaderSeconds", "logLevel",
+        "provisioningDelaySeconds", "remoteTimeoutSeconds", "csvDirectory", "schedulerIntervalSeconds",
     ]
 
     public static func envName(_ key: String) -> String {
@@ -75,6 +77,10 @@ public enum ConfigurationSources {
         if let v = try int("requestTimeoutSeconds", 1...3_600) { config.limits.requestTimeoutSeconds = v }
         if let v = try int("maxBatch", 1...100_000) { config.limits.maxBatch = v }
         if let v = try int("slowReaderSeconds", 1...3_600) { config.limits.slowReaderSeconds = v }
+        if let v = try int("provisioningDelaySeconds", 0...30 * 86_400) { config.sync.provisioningDelaySeconds = v }
+        if let v = try int("remoteTimeoutSeconds", 1...3_600) { config.sync.remoteTimeoutSeconds = v }
+        if let v = try int("schedulerIntervalSeconds", 1...3_600) { config.sync.schedulerIntervalSeconds = v }
+        if let dir = values["csvDirectory"], !dir.isEmpty { config.sync.csvDirectory = dir }
         return config
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import SwitchboardCore
+import SwitchboardServices
 
 /// The data directory: `switchboard.sqlite` and `operator.token` (mode 0600).
 struct DataDirectory {
@@ -8,6 +10,33 @@ struct DataDirectory {
     func prepare() throws {
         try FileManager.default.createDirectory(
             atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Downloads left by a process that stopped mid-sync are of no use.
+        try? FileManager.default.removeItem(atPath: configuration.temporaryDirectory)
+        try FileManager.default.createDirectory(
+            atPath: configuration.temporaryDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    /// The key that seals interface credentials: `SWITCHBOARD_CREDENTIALS_KEY`
+    /// (32 bytes, base64) if set, else `credentials.key` in the data directory,
+    /// made (mode 0600) on first start.
+    func credentialVault(environment: [String: String], logger: Logger) throws -> CredentialVault {
+        if let text = environment["SWITCHBOARD_CREDENTIALS_KEY"] {
+            guard let vault = CredentialVault(base64: text) else {
+                throw ConfigurationSources.Invalid(description: "SWITCHBOARD_CREDENTIALS_KEY must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`)")
+            }
+            return vault
+        }
+        let path = configuration.credentialsKeyPath
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            guard let vault = CredentialVault(base64: text) else {
+                throw ConfigurationSources.Invalid(description: "\(path) does not hold a 32-byte base64 key")
+            }
+            return vault
+        }
+        let key = CredentialVault.newKeyBase64()
+        try writeSecretFile(path: path, contents: key + "\n")
+        logger.notice("wrote a new credentials key (mode 0600); keep it with the database", metadata: ["path": "\(path)"])
+        return CredentialVault(base64: key)!
     }
 
     /// First start: a default account and an operator key. Any start where the

@@ -12,6 +12,20 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// swift-log level name for `switchboard serve`.
     public var logLevel: String = "info"
     public var limits = Limits()
+    public var sync = Sync()
+
+    /// Interfaces and syncs.
+    public struct Sync: Sendable, Equatable {
+        /// An ordered interface becomes active after this long (0: at once; an operator may provision earlier).
+        public var provisioningDelaySeconds: Int = 0
+        /// Per request to a remote system (HTTP read timeout).
+        public var remoteTimeoutSeconds: Int = 30
+        /// Local CSV files may be read from this directory only (nil: local files are refused).
+        public var csvDirectory: String? = nil
+        /// How often the scheduler looks for due syncs, provisioning and data removal.
+        public var schedulerIntervalSeconds: Int = 15
+        public init() {}
+    }
 
     public struct Limits: Sendable, Equatable {
         public var maxLineBytes: Int = 1 << 20
@@ -29,6 +43,10 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("switchboard.sqlite") }
     public var operatorTokenPath: String { (dataDirectory as NSString).appendingPathComponent("operator.token") }
+    /// AES-256 key sealing interface credentials (mode 0600), unless SWITCHBOARD_CREDENTIALS_KEY gives one.
+    public var credentialsKeyPath: String { (dataDirectory as NSString).appendingPathComponent("credentials.key") }
+    /// Downloads are spooled here while a sync reads them.
+    public var temporaryDirectory: String { (dataDirectory as NSString).appendingPathComponent("tmp") }
 
     /// Parses `HOST:PORT`, `[v6]:PORT` or `:PORT`.
     public static func parseListen(_ text: String) -> (host: String, port: Int)? {

@@ -12,6 +12,7 @@ public final class EventBus: Sendable {
     /// Topics a client may subscribe to, with what they carry.
     public static let topics: [String: String] = [
         "users.changed": "a user of the account was created, updated or deleted: {action, user}",
+        "sync.progress": "a sync run of the account started, progressed (at most every 0.5 s) or ended: the run as syncs.get returns it",
     ]
 
     private let sessions = Mutex<[Int: Session]>([:])

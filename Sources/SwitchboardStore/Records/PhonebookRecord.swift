@@ -17,12 +17,12 @@ enum PhonebookEntryRow {
 
     static let insertSQL = """
         INSERT INTO phonebookEntry (id, accountId, source, sortKey, displayName, firstName, lastName, company, department, title, \
-        email, note, numbers, interfaceId, externalId, copiedFrom, createdAt, updatedAt) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        email, note, numbers, interfaceId, externalId, copiedFrom, createdAt, updatedAt, sourceHash) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let updateSQL = """
         UPDATE phonebookEntry SET sortKey = ?, displayName = ?, firstName = ?, lastName = ?, company = ?, department = ?, \
-        title = ?, email = ?, note = ?, numbers = ?, updatedAt = ? WHERE seq = ?
+        title = ?, email = ?, note = ?, numbers = ?, updatedAt = ?, sourceHash = ? WHERE seq = ?
         """
 
     static func insertArguments(_ keyed: KeyedEntry) -> StatementArguments {
@@ -30,7 +30,7 @@ enum PhonebookEntryRow {
         return [
             e.id, e.accountId, e.source.rawValue, Data(keyed.sortKey), e.displayName, e.firstName, e.lastName, e.company,
             e.department, e.title, e.email, e.note, encodeNumbers(e.numbers), e.interfaceId, e.externalId, e.copiedFrom,
-            e.createdAt, e.updatedAt,
+            e.createdAt, e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) },
         ]
     }
 
@@ -38,7 +38,7 @@ enum PhonebookEntryRow {
         let e = keyed.entry
         return [
             Data(keyed.sortKey), e.displayName, e.firstName, e.lastName, e.company, e.department, e.title, e.email, e.note,
-            encodeNumbers(e.numbers), e.updatedAt, seq,
+            encodeNumbers(e.numbers), e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) }, seq,
         ]
     }
 
@@ -139,35 +139,76 @@ extension SQLiteStore {
     }
 
     public func insertEntries(_ entries: [KeyedEntry]) async throws {
-        try await write { db in
-            let insert = try db.cachedStatement(sql: PhonebookEntryRow.insertSQL)
-            for keyed in entries {
-                try insert.execute(arguments: PhonebookEntryRow.insertArguments(keyed))
-                try Self.indexEntry(keyed.entry, seq: db.lastInsertedRowID, in: db, replacing: false)
-            }
-        }
+        try await writeSyncBatch(inserts: entries, updates: [])
     }
 
     public func updateEntry(_ keyed: KeyedEntry) async throws {
-        try await write { db in
-            guard let seq = try Int64.fetchOne(
-                db, sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?", arguments: [keyed.entry.accountId, keyed.entry.id])
-            else { throw SwitchboardError.notFound("phonebook entry", id: keyed.entry.id) }
-            try db.cachedStatement(sql: PhonebookEntryRow.updateSQL).execute(arguments: PhonebookEntryRow.updateArguments(keyed, seq: seq))
-            try Self.indexEntry(keyed.entry, seq: seq, in: db, replacing: true)
-        }
+        try await write { db in try Self.replaceEntry(keyed, in: db) }
+    }
+
+    /// Replaces an entry's fields and index rows, found by (account, id).
+    static func replaceEntry(_ keyed: KeyedEntry, in db: Database) throws {
+        guard let seq = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?"), arguments: [keyed.entry.accountId, keyed.entry.id])
+        else { throw SwitchboardError.notFound("phonebook entry", id: keyed.entry.id) }
+        try db.cachedStatement(sql: PhonebookEntryRow.updateSQL).execute(arguments: PhonebookEntryRow.updateArguments(keyed, seq: seq))
+        try indexEntry(keyed.entry, seq: seq, in: db, replacing: true)
     }
 
     public func deleteEntry(accountId: String, id: String) async throws -> Bool {
-        try await write { db in
-            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?", arguments: [accountId, id])
-            else { return false }
-            try db.execute(sql: "DELETE FROM phonebookWords WHERE rowid = ?", arguments: [seq])
-            try db.execute(sql: "DELETE FROM phonebookDigits WHERE rowid = ?", arguments: [seq])
-            try db.execute(sql: "UPDATE user SET forwardingEntryId = NULL WHERE accountId = ? AND forwardingEntryId = ?", arguments: [accountId, id])
-            try db.execute(sql: "DELETE FROM phonebookEntry WHERE seq = ?", arguments: [seq])  // numbers cascade
-            return true
+        try await write { db in try Self.removeEntry(accountId: accountId, id: id, in: db) }
+    }
+
+    /// Deletes an entry, its index rows and forwarding to it. False when there is no such entry.
+    static func removeEntry(accountId: String, id: String, in db: Database) throws -> Bool {
+        guard let seq = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?"), arguments: [accountId, id])
+        else { return false }
+        try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
+        try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
+        try db.cachedStatement(sql: "UPDATE user SET forwardingEntryId = NULL WHERE accountId = ? AND forwardingEntryId = ?")
+            .execute(arguments: [accountId, id])
+        try db.cachedStatement(sql: "DELETE FROM phonebookEntry WHERE seq = ?").execute(arguments: [seq])  // numbers cascade
+        return true
+    }
+
+    public func syncedEntries(accountId: String, interfaceId: String) async throws -> [String: SyncedEntryState] {
+        try await writer.read { db in
+            var states: [String: SyncedEntryState] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT externalId, id, sourceHash FROM phonebookEntry
+                WHERE accountId = ? AND interfaceId = ? AND externalId IS NOT NULL
+                """, arguments: [accountId, interfaceId])
+            while let row = try rows.next() {
+                let hash: Int64? = row[2]
+                states[row[0]] = SyncedEntryState(id: row[1], sourceHash: hash.map { UInt64(bitPattern: $0) })
+            }
+            return states
         }
+    }
+
+    public func writeSyncBatch(inserts: [KeyedEntry], updates: [KeyedEntry]) async throws {
+        guard !inserts.isEmpty || !updates.isEmpty else { return }
+        try await write { db in
+            let insert = try db.cachedStatement(sql: PhonebookEntryRow.insertSQL)
+            for keyed in inserts {
+                try insert.execute(arguments: PhonebookEntryRow.insertArguments(keyed))
+                try Self.indexEntry(keyed.entry, seq: db.lastInsertedRowID, in: db, replacing: false)
+            }
+            for keyed in updates { try Self.replaceEntry(keyed, in: db) }
+        }
+    }
+
+    public func deleteEntries(accountId: String, ids: [String]) async throws -> Int {
+        var deleted = 0
+        // In slices, so other writers get turns during a large removal.
+        for start in stride(from: 0, to: ids.count, by: 2_000) {
+            let slice = Array(ids[start..<min(start + 2_000, ids.count)])
+            deleted += try await write { db in
+                try slice.reduce(0) { count, id in count + (try Self.removeEntry(accountId: accountId, id: id, in: db) ? 1 : 0) }
+            }
+        }
+        return deleted
     }
 
     public func entry(accountId: String, id: String) async throws -> PhonebookEntry? {

@@ -1,4 +1,4 @@
-import SwitchboardCore
+import Foundation
 
 /// The editable fields of a phonebook entry, as a client sends them.
 public struct PhonebookFields: Sendable {
@@ -30,7 +30,7 @@ public struct PhonebookFields: Sendable {
     }
 
     /// Display name: as given, else first + last, else the company.
-    var resolvedDisplayName: String {
+    public var resolvedDisplayName: String {
         if let name = displayName?.trimmed, !name.isEmpty { return name }
         let parts = [firstName?.trimmed, lastName?.trimmed].compactMap { $0 }.filter { !$0.isEmpty }
         if !parts.isEmpty { return parts.joined(separator: " ") }
@@ -39,12 +39,10 @@ public struct PhonebookFields: Sendable {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    public var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
     /// nil for an empty (after trimming) string.
-    var nonEmpty: String? {
+    public var nonEmpty: String? {
         let t = trimmed
         return t.isEmpty ? nil : t
     }
 }
-
-import Foundation

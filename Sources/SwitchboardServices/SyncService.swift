@@ -1,0 +1,258 @@
+import Foundation
+import Synchronization
+import SwitchboardConnectors
+import SwitchboardCore
+
+/// Runs syncs: one run per interface at a time (asking again joins it),
+/// contacts streamed from the connector in batches and upserted by their
+/// source key, entries not seen removed only at the end of a complete run.
+///
+/// Durability: each batch is its own transaction, so other writers get turns
+/// during a long run and memory stays bounded. A run that fails (or a process
+/// that dies) part-way leaves every entry either as it was or as the source
+/// has it now — never torn, never deleted; the next complete run finishes the
+/// job. See docs/design/sync.md.
+public actor SyncService {
+    let store: any SwitchboardStore
+    let interfaces: InterfaceService
+    let phonebook: PhonebookService
+    let clock: WallClock
+    /// Told of every run's progress (throttled) and of its end.
+    let onProgress: @Sendable (SyncRun) -> Void
+    /// Progress is published at most this often.
+    let progressInterval: Duration
+
+    private var running: [String: (run: SyncRun, task: Task<SyncRun, Never>)] = [:]
+
+    public init(store: any SwitchboardStore, interfaces: InterfaceService, phonebook: PhonebookService, clock: WallClock = .system,
+                progressInterval: Duration = .milliseconds(500), onProgress: @escaping @Sendable (SyncRun) -> Void = { _ in }) {
+        self.store = store
+        self.interfaces = interfaces
+        self.phonebook = phonebook
+        self.clock = clock
+        self.progressInterval = progressInterval
+        self.onProgress = onProgress
+    }
+
+    /// Runs left unfinished by a previous process are marked failed (call at start).
+    @discardableResult
+    public func recover() async throws -> [SyncRun] {
+        try await store.failUnfinishedSyncRuns(reason: "interrupted: the server stopped during the run; the previous data was kept", at: clock.now())
+    }
+
+    /// Starts a run now, or returns the interface's running one.
+    public func start(accountId: String, interfaceId: String, mode: SyncRun.Mode = .incremental, trigger: SyncRun.Trigger = .manual,
+                      actor: String) async throws -> SyncRun {
+        if let current = running[interfaceId] { return current.run }
+        var interface = try await interfaces.get(accountId: accountId, id: interfaceId)
+        guard interface.state == .active else {
+            throw SwitchboardError.conflict("interface \(interfaceId) is \(interface.state.rawValue); only active interfaces sync")
+        }
+        guard interface.dataFlow.contactsIn, let source = Connectors.contactSource(system: interface.system) else {
+            throw SwitchboardError.conflict("interface \(interfaceId) does not bring contacts in (data flow contactsIn is off)")
+        }
+        if let current = running[interfaceId] { return current.run }  // started while we awaited
+        let now = clock.now()
+        let run = SyncRun(id: Identifier.make("syn"), accountId: accountId, interfaceId: interfaceId, mode: mode, trigger: trigger, startedAt: now)
+        try await store.insertSyncRun(run)
+        interface.lastSyncAt = now
+        try await store.updateInterface(interface, event: interfaces.event(interface, actor, "sync", "\(trigger.rawValue) \(mode.rawValue) run \(run.id)"))
+        let task = Task { await self.execute(run, interface: interface, source: source) }
+        running[interfaceId] = (run, task)
+        onProgress(run)
+        return run
+    }
+
+    /// One scheduler pass: activates ordered interfaces whose provisioning delay
+    /// has passed, starts the syncs that are due, and removes the synced
+    /// entries of cancelled interfaces whose `dataUntil` has passed.
+    public func tick(now: Date) async throws {
+        for interface in try await store.interfaces(inStates: [.ordered]) {
+            guard let at = interface.provisionAt, at <= now else { continue }
+            _ = try await interfaces.activate(interface, actor: "scheduler", at: now)
+        }
+        for interface in try await store.interfaces(inStates: [.active]) where running[interface.id] == nil {
+            guard interface.dataFlow.contactsIn, Connectors.isReady(system: interface.system, settings: interface.settings) else { continue }
+            if let last = interface.lastSyncAt, last.addingTimeInterval(Double(interface.syncIntervalMinutes) * 60) > now { continue }
+            do {
+                _ = try await start(accountId: interface.accountId, interfaceId: interface.id, trigger: .scheduled, actor: "scheduler")
+            } catch {
+                continue  // changed meanwhile (cancelled, flow switched off): the next pass sees it
+            }
+        }
+        for var interface in try await store.interfaces(inStates: [.cancelled]) {
+            guard interface.dataRemovedAt == nil, let until = interface.dataUntil, until <= now else { continue }
+            let synced = try await store.syncedEntries(accountId: interface.accountId, interfaceId: interface.id)
+            let removed = try await store.deleteEntries(accountId: interface.accountId, ids: synced.values.map(\.id))
+            interface.dataRemovedAt = now
+            interface.updatedAt = now
+            try await store.updateInterface(interface, event: interfaces.event(interface, "scheduler", "data removed", "\(removed) synced entries"))
+        }
+    }
+
+    /// Waits for an interface's running run, if any, and returns how it ended.
+    public func wait(interfaceId: String) async -> SyncRun? {
+        guard let task = running[interfaceId]?.task else { return nil }
+        return await task.value
+    }
+
+    public func isRunning(interfaceId: String) -> Bool { running[interfaceId] != nil }
+
+    /// Stops every run (server shutdown): each is marked failed, data kept.
+    public func stopAll() async {
+        let tasks = running.values.map(\.task)
+        for task in tasks { task.cancel() }
+        for task in tasks { _ = await task.value }
+    }
+
+    private func finished(_ run: SyncRun) {
+        running[run.interfaceId] = nil
+    }
+
+    private func execute(_ start: SyncRun, interface: Interface, source: any ContactSource) async -> SyncRun {
+        let sink = RunSink(run: start, service: self)
+        var run = start
+        var interface = interface
+        do {
+            let context = try interfaces.context(interface)
+            let known = try await store.syncedEntries(accountId: interface.accountId, interfaceId: interface.id)
+            await sink.prepare(known: known)
+            let previous = run.mode == .incremental ? interface.sourceFingerprint : nil
+            let result = try await source.read(context, previous: previous, into: sink)
+            try Task.checkCancellation()
+            run = await sink.current
+            switch result {
+            case .unchanged:
+                run.sourceUnchanged = true
+                run.counts.unchanged = known.count
+            case .complete(let fingerprint):
+                // Only a complete read may remove what it did not see.
+                let unseen = await sink.unseenIds()
+                run.counts.deleted = try await store.deleteEntries(accountId: interface.accountId, ids: unseen)
+                interface.sourceFingerprint = fingerprint
+            }
+            run.state = .succeeded
+            interface.health = .ok
+            interface.healthReason = nil
+        } catch {
+            run = await sink.current
+            run.state = .failed
+            switch error {
+            case let error as ConnectorError:
+                run.failure = error.message
+                interface.health = error.kind == .unauthorized ? .needsReauth : .failed
+                interface.healthReason = error.message
+            case is CancellationError:
+                run.failure = "stopped: the server is shutting down; the previous data was kept"
+            case let error as SwitchboardError:
+                run.failure = error.message
+                interface.health = .failed
+                interface.healthReason = error.message
+            default:
+                run.failure = "internal error: \(error)"
+                interface.health = .failed
+                interface.healthReason = run.failure
+            }
+        }
+        run.finishedAt = clock.now()
+        do {
+            try await store.updateSyncRun(run)
+            // Reload: the interface may have been configured during the run.
+            if var latest = try await store.interface(accountId: interface.accountId, id: interface.id) {
+                latest.health = interface.health
+                latest.healthReason = interface.healthReason
+                if run.state == .succeeded { latest.sourceFingerprint = interface.sourceFingerprint }
+                latest.updatedAt = clock.now()
+                try await store.updateInterface(latest, event: nil)
+            }
+        } catch {
+            run.failure = (run.failure ?? "") + " (and saving the run failed: \(error))"
+        }
+        finished(run)
+        onProgress(run)
+        return run
+    }
+
+    /// Applies one batch from a connector (called by `RunSink`).
+    fileprivate func apply(_ contacts: [SourceContact], known: inout [String: SyncedEntryState], run: inout SyncRun) async throws {
+        var changed: [SourceContact] = []
+        var existingIds: [String: String] = [:]
+        for contact in contacts {
+            run.counts.seen += 1
+            if let state = known.removeValue(forKey: contact.externalId) {
+                if run.mode == .incremental, state.sourceHash == contact.contentHash {
+                    run.counts.unchanged += 1
+                    continue
+                }
+                existingIds[contact.externalId] = state.id
+            }
+            changed.append(contact)
+        }
+        guard !changed.isEmpty else { return }
+        let made = try await phonebook.syncedEntries(
+            accountId: run.accountId, interfaceId: run.interfaceId, contacts: changed, existingIds: existingIds)
+        var inserts: [KeyedEntry] = []
+        var updates: [KeyedEntry] = []
+        for (contact, result) in zip(changed, made) {
+            switch result {
+            case .success(let keyed):
+                if existingIds[contact.externalId] != nil { updates.append(keyed) } else { inserts.append(keyed) }
+            case .failure(let rejected):
+                run.reject(RowError(line: contact.line, reason: rejected.reason))
+                // A row that exists but is now invalid keeps its old entry rather than being deleted.
+            }
+        }
+        try await store.writeSyncBatch(inserts: inserts, updates: updates)
+        run.counts.created += inserts.count
+        run.counts.updated += updates.count
+    }
+
+    fileprivate func publish(_ run: SyncRun) async {
+        try? await store.updateSyncRun(run)
+        onProgress(run)
+    }
+}
+
+extension SyncRun {
+    mutating func reject(_ error: RowError) {
+        counts.rejected += 1
+        if errors.count < SyncRun.maxErrors { errors.append(error) }
+    }
+}
+
+/// The sink a connector writes into during one run.
+actor RunSink: ContactSink {
+    private(set) var current: SyncRun
+    private var known: [String: SyncedEntryState] = [:]
+    private let service: SyncService
+    private var lastPublished = ContinuousClock.now
+
+    init(run: SyncRun, service: SyncService) {
+        current = run
+        self.service = service
+    }
+
+    func prepare(known: [String: SyncedEntryState]) { self.known = known }
+
+    func accept(_ contacts: [SourceContact], rejected: [RowError]) async throws {
+        try Task.checkCancellation()
+        for error in rejected { current.reject(error) }
+        var run = current
+        var known = self.known
+        self.known = [:]
+        defer { self.known = known }
+        try await service.apply(contacts, known: &known, run: &run)
+        current = run
+        if ContinuousClock.now - lastPublished >= service.progressInterval {
+            lastPublished = .now
+            await service.publish(current)
+        }
+    }
+
+    func warn(_ warning: String) async {
+        if current.warnings.count < SyncRun.maxErrors { current.warnings.append(warning) }
+    }
+
+    /// Entries of the interface the run did not see (after a complete read).
+    func unseenIds() -> [String] { known.values.map(\.id) }
+}
