@@ -70,7 +70,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "SwitchboardConnectorsTests", dependencies: [
-            "SwitchboardConnectors", "SwitchboardCore", "SwitchboardTestSupport",
+            "SwitchboardConnectors", "SwitchboardCore", "SwitchboardTestSupport", "HTTPTestServer",
         ]),
 
         // SQLite through GRDB: one implementation of the Core store protocols.
@@ -101,6 +101,13 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
+        // A real HTTP/1.1 server on loopback for connector tests (the remote systems' simulators use it).
+        .target(name: "HTTPTestServer", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+
         // In-process server on port 0, temporary data directories.
         .target(name: "SwitchboardTestSupport", dependencies: [
             "SwitchboardServer", "SwitchboardClient", "JSONRPC",
@@ -111,7 +118,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "SwitchboardServerTests", dependencies: [
-            "SwitchboardTestSupport", "SwitchboardServer", "SwitchboardClient", "JSONRPC", "SwitchboardCore",
+            "SwitchboardTestSupport", "SwitchboardServer", "SwitchboardClient", "JSONRPC", "SwitchboardCore", "HTTPTestServer",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 

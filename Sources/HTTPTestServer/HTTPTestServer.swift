@@ -273,6 +273,11 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             self.head = head
             body = []
+            // A client that waits for "100 Continue" before the body (curl does for large bodies).
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                let interim = HTTPResponseHead(version: head.version, status: .continue)
+                context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+            }
         case .body(let buffer):
             body.append(contentsOf: buffer.readableBytesView)
         case .end:

@@ -13,8 +13,12 @@ public enum CSV {
         return Character(Unicode.Scalar(byte))
     }
 
+    /// The field, quoted when it holds the delimiter, a quote or a line break (CR, LF or CRLF).
     public static func escape(_ field: String, delimiter: Character = ",") -> String {
-        guard field.contains(where: { $0 == delimiter || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        // Bytes, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        let delimiterByte: UInt8? = delimiter.utf8.count == 1 ? delimiter.utf8.first : nil
+        let special = field.utf8.contains { $0 == 0x22 || $0 == 0x0A || $0 == 0x0D || $0 == delimiterByte }
+        guard special || (delimiterByte == nil && field.contains(delimiter)) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

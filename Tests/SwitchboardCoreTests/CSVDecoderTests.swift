@@ -79,7 +79,7 @@ private struct Generator {
         }
     }
 
-    @Test func rowsComeBackAsSoonAsTheyAreComplete() {
+    @Test func rowsComeBackAsSoonAsTheyAreComplete() throws {
         var decoder = CSVDecoder()
         #expect(decoder.feed(Array("a,b".utf8)).isEmpty)
         #expect(decoder.delimiter == nil)  // header line not complete yet
@@ -96,8 +96,8 @@ private struct Generator {
         #expect(rows == [
             row(1, "a", "b", "c"),
             row(2, "x\"y", "1,2", "line1\r\nline2\nline3\rline4"),
-            row(5, "\"", "", "a\""),
-            row(6, "next", "row", "here"),
+            row(6, "\"", "", "a\""),
+            row(7, "next", "row", "here"),
         ])
     }
 
@@ -181,7 +181,7 @@ private struct Generator {
         var decoder = CSVDecoder(delimiter: UInt8(ascii: ","))
         #expect(decoder.feed([0xFF, 0x0A]) == [row(1, "ÿ")])
         #expect(decoder.encoding == .windows1252)
-        let high: [UInt8] = Array(0x80...0xFF).filter { $0 != 0x2C }
+        let high: [UInt8] = Array(0x80...0xFF)
         let rows = decoder.feed(high + [0x0A])
         let text = try #require(rows.first?.fields.first)
         #expect(text.unicodeScalars.count == high.count)
@@ -225,7 +225,12 @@ private struct Generator {
             var decoder = CSVDecoder()
             let rows = decoder.feed(Array(bytes[..<offset])) + decoder.feed(Array(bytes[offset...]))
             #expect(rows == [row(1, "a", "b"), row(2, "1", "2")])
-            #expect(throws: CSV.Error(line: 4, reason: "unterminated quoted field")) { try decoder.finish() }
+            do {
+                _ = try decoder.finish()
+                Issue.record("no error at split \(offset)")
+            } catch {
+                #expect(error == CSV.Error(line: 4, reason: "unterminated quoted field"))
+            }
         }
     }
 
@@ -299,7 +304,7 @@ private struct Generator {
             let text = records.map { CSV.line($0, delimiter: delimiter) }.joined()
             let rows = try CSV.parse(text)
             #expect(rows.map(\.fields) == records)
-            #expect(rows.map(\.line) == [1, 2, 4, 5])
+            #expect(rows.map(\.line) == [1, 2, 3, 5])
             #expect(try CSV.parse(text, delimiter: delimiter).map(\.fields) == records)
         }
     }

@@ -1,0 +1,85 @@
+import Foundation
+import JSONRPC
+import SwitchboardClient
+import SwitchboardTestSupport
+import Testing
+
+/// A real `switchboard serve` killed with SIGKILL in the middle of a sync (issue 4).
+@Suite struct SyncCrashTests {
+    func rows(_ prefix: String, _ count: Int) -> String {
+        var csv = "id,name,phone\n"
+        for i in 0..<count { csv += "\(prefix)\(i),\(prefix.uppercased()) Person \(i),+4940\(prefix == "a" ? "1" : "2")\(String(format: "%06d", i))\n" }
+        return csv
+    }
+
+    func connect(_ server: ServerProcess) async throws -> SwitchboardClient {
+        let client = try await SwitchboardClient.connect(host: "127.0.0.1", port: server.port)
+        let token = try String(contentsOfFile: server.dataDirectory + "/operator.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try await client.login(token: token)
+        return client
+    }
+
+    func run(_ client: SwitchboardClient, _ id: String) async throws -> JSONValue {
+        try await client.call("syncs.get", ["runId": .string(id)])
+    }
+
+    func finished(_ client: SwitchboardClient, _ id: String) async throws -> JSONValue {
+        for _ in 0..<2_400 {
+            let current = try await run(client, id)
+            if current["state"] != "running" { return current }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestSupportError("run \(id) did not finish")
+    }
+
+    @Test func killedMidSyncKeepsThePreviousDataAndTheNextRunSucceeds() async throws {
+        let csvDirectory = TestServer.makeTemporaryDirectory()
+        let dataDirectory = TestServer.makeTemporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(atPath: csvDirectory)
+            try? FileManager.default.removeItem(atPath: dataDirectory)
+        }
+        try rows("a", 100).write(toFile: csvDirectory + "/book.csv", atomically: true, encoding: .utf8)
+        let arguments = ["--csv-directory", csvDirectory, "--scheduler-interval-seconds", "3600"]
+
+        let first = try ServerProcess(dataDirectory: dataDirectory, extraArguments: arguments)
+        var client = try await connect(first)
+        let interface = try await client.call("interfaces.order", ["system": "csv"])
+        let id = try requireString(interface["id"])
+        _ = try await client.call("interfaces.configure", ["id": .string(id), "settings": ["path": "book.csv"]])
+        let good = try await finished(client, try requireString(try await client.call("interfaces.sync", ["id": .string(id)])["runId"]))
+        #expect(good["counts"]?["created"] == 100)
+
+        // A much larger file; the server dies while importing it.
+        try rows("b", 20_000).write(toFile: csvDirectory + "/book.csv", atomically: true, encoding: .utf8)
+        let runId = try requireString(try await client.call("interfaces.sync", ["id": .string(id)])["runId"])
+        for _ in 0..<400 {
+            if (try await run(client, runId))["counts"]?["seen"]?.intValue ?? 0 > 0 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+        client.close()
+
+        let second = try ServerProcess(dataDirectory: dataDirectory, extraArguments: arguments)
+        defer { _ = second.terminate() }
+        client = try await connect(second)
+        let interrupted = try await run(client, runId)
+        #expect(interrupted["state"] == "failed")
+        #expect(interrupted["failure"]?.stringValue?.contains("interrupted") == true)
+        // Every entry of the last complete run is still there.
+        for i in [0, 42, 99] {
+            let found = try await client.call("phonebook.lookup", ["number": .string("+49401\(String(format: "%06d", i))")])
+            #expect(found["entry"]?["name"] == .string("A Person \(i)"))
+        }
+        #expect(second.logText.contains("marked an interrupted sync run failed"))
+
+        let retry = try await finished(client, try requireString(try await client.call("interfaces.sync", ["id": .string(id)])["runId"]))
+        #expect(retry["state"] == "succeeded")
+        #expect(retry["counts"]?["deleted"] == 100)
+        #expect((retry["counts"]?["created"]?.intValue ?? 0) + (retry["counts"]?["unchanged"]?.intValue ?? 0) == 20_000)
+        let gone = try await client.call("phonebook.lookup", ["number": "+49401000000"])
+        #expect(gone["entry"] == .null)
+        client.close()
+    }
+}
