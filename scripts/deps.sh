@@ -12,6 +12,8 @@ SWITCHBOARD_APT_PACKAGES=(
   libicu-dev          # locale collation of the phonebook
   netcat-openbsd      # docs examples and smoke checks
   python3             # the Python client and its tests
+  curl                # an independent HTTP client in the HTTP test server's tests
+  ca-certificates     # https CSV sources
 )
 
 switchboard_install_deps() {

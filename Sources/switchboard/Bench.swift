@@ -9,7 +9,7 @@ import SwitchboardServices
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (use a release build).",
-        subcommands: [SeedPhonebook.self, LookupLatency.self])
+        subcommands: [SeedPhonebook.self, LookupLatency.self, SyncCSV.self])
 }
 
 /// Fills a data directory's default account with generated synced entries.
@@ -102,4 +102,80 @@ func maxRSSMegabytes() -> Int {
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return Int(usage.ru_maxrss / 1024)
+}
+
+/// A CSV phonebook imported end to end through a real CSV interface: the file
+/// is generated, read by the CSV connector, upserted by the sync engine.
+struct SyncCSV: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync-csv",
+        abstract: "Import a generated CSV phonebook through a CSV interface, then re-sync it with 1% of the rows changed.")
+
+    @Option var dataDir: String
+    @Option var rows: Int = 1_000_000
+    @Option(help: "Per cent of rows changed for the re-sync.") var changedPercent: Int = 1
+
+    func run() async throws {
+        let csvDirectory = (dataDir as NSString).appendingPathComponent("csv")
+        try FileManager.default.createDirectory(atPath: csvDirectory, withIntermediateDirectories: true)
+        let path = csvDirectory + "/phonebook.csv"
+        let clock = ContinuousClock()
+        var start = clock.now
+        try writeCSV(path: path, changedEvery: nil)
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        print(String(format: "generated %d rows, %.1f MB in %.1f s", rows, Double(size) / 1e6, seconds(clock.now - start)))
+
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = dataDir
+        configuration.sync.csvDirectory = csvDirectory
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let app = try await Application.open(configuration, logger: logger)
+        let accountId = try await app.accounts.list(PageRequest(limit: 1)).items[0].id
+        let interface = try await app.interfaces.order(accountId: accountId, system: "csv", name: "bench", actor: "bench")
+        _ = try await app.interfaces.configure(
+            accountId: accountId, id: interface.id, .init(settings: ["path": "phonebook.csv"]), actor: "bench")
+
+        for (label, changedEvery) in [("first import", nil), ("re-sync, \(changedPercent)% changed", 100 / max(changedPercent, 1))] as [(String, Int?)] {
+            if let changedEvery { try writeCSV(path: path, changedEvery: changedEvery) }
+            start = clock.now
+            _ = try await app.syncs.start(accountId: accountId, interfaceId: interface.id, actor: "bench")
+            guard let run = await app.syncs.wait(interfaceId: interface.id) else { throw ValidationError("the run did not start") }
+            let elapsed = seconds(clock.now - start)
+            let c = run.counts
+            print(String(format: "%@: %@ in %.1f s (%.0f rows/s); seen %d created %d updated %d unchanged %d deleted %d rejected %d%@",
+                         label, run.state.rawValue, elapsed, Double(rows) / elapsed, c.seen, c.created, c.updated, c.unchanged, c.deleted,
+                         c.rejected, run.failure.map { " — " + $0 } ?? ""))
+        }
+        start = clock.now
+        let hits = try await app.phonebook.search(accountId: accountId, query: "müller", limit: 5).count
+        print(String(format: "searchable: \"müller\" → %d hits in %.1f ms", hits, seconds(clock.now - start) * 1_000))
+        print("max RSS: \(maxRSSMegabytes()) MiB")
+        await app.close()
+    }
+
+    /// The generated phonebook as CSV; with `changedEvery`, every n-th row gets another company.
+    func writeCSV(path: String, changedEvery: Int?) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var generator = PhonebookGenerator(seed: 42)
+        var text = "id,firstname,lastname,company,phone,mobile,email\n"
+        for index in 0..<rows {
+            let record = generator.record(index: index)
+            let f = record.fields
+            let phone = f.numbers?.first { $0.kind == .phone }?.text ?? ""
+            let mobile = f.numbers?.first { $0.kind == .mobile }?.text ?? ""
+            var company = f.company ?? ""
+            if let changedEvery, index % changedEvery == 0 { company += " (moved)" }
+            text += CSV.line([record.externalId, f.firstName ?? "", f.lastName ?? "", company, phone, mobile, f.email ?? ""]).dropLast(2) + "\n"
+            if text.utf8.count > 1 << 20 {
+                try handle.write(contentsOf: Data(text.utf8))
+                text = ""
+            }
+        }
+        try handle.write(contentsOf: Data(text.utf8))
+    }
+
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 }
