@@ -67,9 +67,12 @@ public struct RowError: Sendable, Equatable, Codable {
     /// 1-based line in the source file (0 when the source has no lines).
     public var line: Int
     public var reason: String
-    public init(line: Int, reason: String) {
+    /// The row's source key when it could be read: an entry with that key is kept, not deleted as unseen.
+    public var externalId: String?
+    public init(line: Int, reason: String, externalId: String? = nil) {
         self.line = line
         self.reason = reason
+        self.externalId = externalId
     }
 }
 extension Interface: Identifiable {}

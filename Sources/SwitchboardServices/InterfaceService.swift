@@ -177,6 +177,8 @@ public final class InterfaceService: Sendable {
                 }
             }
             try Connectors.validate(system: descriptor.system, settings: interface.settings)
+            // Another file, or the same file read differently: the next run must read it.
+            interface.sourceFingerprint = nil
             changed.append("settings " + settings.keys.sorted().joined(separator: ","))
         }
         if let flows = changes.dataFlow {
@@ -202,7 +204,9 @@ public final class InterfaceService: Sendable {
         var interface = try await changeable(accountId: accountId, id: id)
         let descriptor = try descriptor(interface)
         guard !values.isEmpty else { throw SwitchboardError.invalid("credentials", "name at least one credential") }
-        var current = try credentials(interface)
+        // Credentials sealed under a key this server no longer has cannot be read:
+        // they are replaced by what is set now (the only way out of a lost key).
+        var current = (try? credentials(interface)) ?? [:]
         let now = clock.now()
         for (name, value) in values.sorted(by: { $0.key < $1.key }) {
             guard let field = descriptor.field(name), field.secret else {

@@ -129,7 +129,7 @@ public final class PhonebookService: Sendable {
                             try self.apply(contact.fields, to: &entry, region: context.region)
                             made.append(.success(KeyedEntry(entry: entry, sortKey: context.collator.key(entry.sortText), sourceHash: contact.contentHash)))
                         } catch let error as SwitchboardError {
-                            made.append(.failure(RowRejected(reason: error.field.map { "\($0): \(error.message)" } ?? error.message)))
+                            made.append(.failure(RowRejected(reason: error.message)))
                         } catch {
                             made.append(.failure(RowRejected(reason: "\(error)")))
                         }

@@ -43,8 +43,9 @@ public actor SyncService {
     /// Starts a run now, or returns the interface's running one.
     public func start(accountId: String, interfaceId: String, mode: SyncRun.Mode = .incremental, trigger: SyncRun.Trigger = .manual,
                       actor: String) async throws -> SyncRun {
-        if let current = running[interfaceId] { return current.run }
+        // The account check comes first: another account's interface id is "not found", running or not.
         var interface = try await interfaces.get(accountId: accountId, id: interfaceId)
+        if let current = running[interfaceId] { return current.run }
         guard interface.state == .active else {
             throw SwitchboardError.conflict("interface \(interfaceId) is \(interface.state.rawValue); only active interfaces sync")
         }
@@ -155,6 +156,7 @@ public actor SyncService {
             }
         }
         run.finishedAt = clock.now()
+        run.errors.sort { $0.line < $1.line }
         do {
             try await store.updateSyncRun(run)
             // Reload: the interface may have been configured during the run.
@@ -236,7 +238,11 @@ actor RunSink: ContactSink {
 
     func accept(_ contacts: [SourceContact], rejected: [RowError]) async throws {
         try Task.checkCancellation()
-        for error in rejected { current.reject(error) }
+        for error in rejected {
+            current.reject(error)
+            // Still in the source, only unreadable now: its entry stays as it was.
+            if let key = error.externalId { known.removeValue(forKey: key) }
+        }
         var run = current
         var known = self.known
         self.known = [:]

@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most requests in one batch (default 1000).") var maxBatch: Int?
     @Option(help: "Seconds a client may leave answers unread before it is disconnected (default 30).") var slowReaderSeconds: Int?
     @Option(help: "Seconds before an ordered interface becomes active by itself (default 0: at once).") var provisioningDelaySeconds: Int?
-    @Option(help: "Seconds to wait for a remote system (default 30).") var remoteTimeoutSeconds: Int?
+    @Option(help: "Seconds to wait for a remote system (default 20).") var remoteTimeoutSeconds: Int?
     @Option(help: "Directory CSV interfaces may read local files from (default: none, local files refused).") var csvDirectory: String?
     @Option(help: "Seconds between scheduler passes (due syncs, provisioning, data removal; default 15).") var schedulerIntervalSeconds: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env SWITCHBOARD_LOG_LEVEL; default info).") var logLevel: String?

@@ -213,11 +213,17 @@ import Testing
             #expect(again["counts"]?["created"] == 0)
 
             // One row changed, one gone, one new: only those are touched.
-            let second = "id;name;company;phone\n1;Hans Müller;Müller GmbH;030 1234567\n5;Émile Lefèvre;;+33 1 23 45 67 89\n6;Zoë Zander;;+31 20 123 4567\n"
+            // Changing how the file is read makes the next run read it again.
+            _ = try await admin.call("interfaces.configure", ["id": id!, "settings": ["delimiter": ";"]])
+            #expect(try await sync(admin, id)["sourceUnchanged"] == false)
+
+            // One row changed, one gone, one new, one that lost its number (rejected: its entry is kept).
+            let second = "id;name;company;phone\n1;Hans Müller;Müller GmbH;030 1234567\n5;Émile Lefèvre;;\n6;Zoë Zander;;+31 20 123 4567\n"
             try second.write(toFile: file, atomically: true, encoding: .utf8)
             let third = try await sync(admin, id)
             #expect(third["counts"]?["updated"] == 1)
-            #expect(third["counts"]?["unchanged"] == 1)
+            #expect(third["counts"]?["rejected"] == 1)
+            #expect(third["errors"]?[0]?["line"] == 3)
             #expect(third["counts"]?["created"] == 1)
             #expect(third["counts"]?["deleted"] == 1)
             #expect(try await names(admin) == ["Émile Lefèvre", "Hans Müller", "Zoë Zander"])
@@ -233,7 +239,7 @@ import Testing
             #expect(try await admin.call("interfaces.get", ["id": id!])["health"] == "failed")
 
             // Windows-1252 is accepted when the file is not UTF-8.
-            let latin = "id,name,phone\n7,Jürgen Größe,030 5550001\n"
+            let latin = "id;name;phone\n7;Jürgen Größe;030 5550001\n"
             try Data(latin.data(using: .windowsCP1252)!).write(to: URL(fileURLWithPath: file))
             let fourth = try await sync(admin, id)
             #expect(fourth["state"] == "succeeded")
@@ -248,7 +254,7 @@ import Testing
 
             // Runs are listed newest first.
             let runs = try await admin.call("syncs.list", ["interfaceId": id!])["items"]?.arrayValue ?? []
-            #expect(runs.count == 6)
+            #expect(runs.count == 7)
             #expect(runs.first?["runId"] == outside["runId"])
         }
     }
@@ -360,6 +366,10 @@ import Testing
             let first = try await admin.call("interfaces.sync", ["id": interface["id"]!])
             let second = try await admin.call("interfaces.sync", ["id": interface["id"]!])
             #expect(first["runId"] == second["runId"])
+            // Another account cannot join (or even see) the run; pbx and user keys cannot listen to runs.
+            #expect(await errorCode { try await outsider.call("interfaces.sync", ["id": interface["id"]!]) } == -32004)
+            let pbx = try await fixture.client("pbx", on: server)
+            #expect(await errorCode { try await pbx.call("events.subscribe", ["topics": ["sync.progress"]]) } == -32003)
 
             var seen: [JSONValue] = []
             for await notification in watcher.notifications {

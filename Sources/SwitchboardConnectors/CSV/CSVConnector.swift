@@ -127,7 +127,7 @@ public struct CSVConnector: ContactSource {
                 }
                 let (key, fields) = columns.read(row.fields)
                 if let reason = Self.problem(fields) {
-                    rejected.append(RowError(line: row.line, reason: reason))
+                    rejected.append(RowError(line: row.line, reason: reason, externalId: key))
                     continue
                 }
                 let externalId = key ?? Self.derivedKey(fields)

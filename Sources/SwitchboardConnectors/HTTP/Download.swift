@@ -88,7 +88,7 @@ enum Fetch {
             throw ConnectorError(.configuration, "\(path) is outside the directory this server reads CSV files from (\(rootPath))", field: "path")
         }
         guard let handle = FileHandle(forReadingAtPath: resolved) else {
-            throw ConnectorError(.remote, "cannot read \(path): no such file or no permission")
+            throw ConnectorError(.configuration, "cannot read \(path): no such file or no permission", field: "path")
         }
         defer { try? handle.close() }
         var hasher = SHA256()

@@ -18,8 +18,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public struct Sync: Sendable, Equatable {
         /// An ordered interface becomes active after this long (0: at once; an operator may provision earlier).
         public var provisioningDelaySeconds: Int = 0
-        /// Per request to a remote system (HTTP read timeout).
-        public var remoteTimeoutSeconds: Int = 30
+        /// Per request to a remote system (HTTP read timeout); below the request timeout, so `interfaces.test` reports rather than times out.
+        public var remoteTimeoutSeconds: Int = 20
         /// Local CSV files may be read from this directory only (nil: local files are refused).
         public var csvDirectory: String? = nil
         /// How often the scheduler looks for due syncs, provisioning and data removal.

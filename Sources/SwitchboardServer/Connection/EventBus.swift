@@ -9,10 +9,17 @@ import Synchronization
 /// connection (its `events` continuation reports the drop and the connection
 /// closes) rather than growing server memory.
 public final class EventBus: Sendable {
-    /// Topics a client may subscribe to, with what they carry.
-    public static let topics: [String: String] = [
-        "users.changed": "a user of the account was created, updated or deleted: {action, user}",
-        "sync.progress": "a sync run of the account started, progressed (at most every 0.5 s) or ended: the run as syncs.get returns it",
+    /// Topics a client may subscribe to: what they carry and who may hear them.
+    public struct Topic: Sendable {
+        public let summary: String
+        public let access: Access
+    }
+
+    public static let topics: [String: Topic] = [
+        "users.changed": Topic(summary: "a user of the account was created, updated or deleted: {action, user}", access: .anyRole),
+        "sync.progress": Topic(
+            summary: "a sync run of the account started, progressed (at most every 0.5 s) or ended: the run as syncs.get returns it",
+            access: .admins),  // runs are admins' business, as syncs.get is
     ]
 
     private let sessions = Mutex<[Int: Session]>([:])

@@ -12,6 +12,14 @@ public enum Access: Sendable, Equatable {
     public static let anyRole = Access.roles(Set(Role.allCases))
     public static let admins = Access.roles([.operator, .admin])
     public static let operatorOnly = Access.roles([.operator])
+
+    /// The one role rule, for methods and event topics alike.
+    func allows(_ role: Role) -> Bool {
+        switch self {
+        case .public: true
+        case .roles(let roles): roles.contains(role)
+        }
+    }
 }
 
 /// What a handler receives besides its params.
@@ -65,7 +73,7 @@ public struct MethodTable: Sendable {
                 let reason = session.loggedOutReason.map { "\($0); log in again" } ?? "call auth.login first"
                 throw RPCError(.unauthenticated, "Unauthenticated: \(reason)", data: ["method": .string(name)])
             }
-            guard roles.contains(current.role) else {
+            guard spec.access.allows(current.role) else {
                 throw RPCError(
                     .forbidden, "Forbidden: \(name) is not allowed for role \(current.role.rawValue)",
                     data: ["method": .string(name), "role": .string(current.role.rawValue)])

@@ -15,7 +15,13 @@ extension Methods {
         }
         return [
             MethodSpec("events.subscribe", .anyRole, inline: true) { params, call in
-                ["topics": .array(call.session.subscribe(try topics(params)).sorted().map(JSONValue.string))]
+                let wanted = try topics(params)
+                for topic in wanted where !(EventBus.topics[topic]?.access.allows(call.principal.role) ?? false) {
+                    throw RPCError(
+                        .forbidden, "Forbidden: topic \(topic) is not allowed for role \(call.principal.role.rawValue)",
+                        data: ["topic": .string(topic), "role": .string(call.principal.role.rawValue)])
+                }
+                return ["topics": .array(call.session.subscribe(wanted).sorted().map(JSONValue.string))]
             },
             MethodSpec("events.unsubscribe", .anyRole, inline: true) { params, call in
                 ["topics": .array(call.session.unsubscribe(try topics(params)).sorted().map(JSONValue.string))]
