@@ -48,11 +48,20 @@ public struct CSVDecoder: Sendable {
     private var bomMatched: Int8 = 0
     private var rejected: [CSV.Error] = []
 
-    public init(delimiter: UInt8? = nil, maxRowBytes: Int = 1 << 20) {
+    /// - Parameter encoding: forces an encoding (a setting of the source); nil detects as described above.
+    ///   Forced UTF-8 replaces invalid sequences with U+FFFD instead of switching.
+    public init(delimiter: UInt8? = nil, encoding: Encoding? = nil, maxRowBytes: Int = 1 << 20) {
         self.delimiter = delimiter
         self.scanDelimiter = delimiter ?? Self.comma
         self.maxRowBytes = max(0, maxRowBytes)
+        if let encoding {
+            self.encoding = encoding
+            encodingForced = true
+        }
     }
+
+    /// The encoding was given, not detected: never switch.
+    private var encodingForced = false
 
     // MARK: Public API
 
@@ -362,10 +371,10 @@ public struct CSVDecoder: Sendable {
         if piece.start >= 0, let base {
             let bytes = UnsafeBufferPointer(start: base + piece.start, count: piece.end - piece.start)
             piece.start = -1
-            return Self.string(bytes, encoding: &encoding)
+            return Self.string(bytes, encoding: &encoding, forced: encodingForced)
         }
         if fieldBytes.isEmpty { return "" }
-        let text = fieldBytes.withUnsafeBufferPointer { Self.string($0, encoding: &encoding) }
+        let text = fieldBytes.withUnsafeBufferPointer { Self.string($0, encoding: &encoding, forced: encodingForced) }
         fieldBytes.removeAll(keepingCapacity: true)
         return text
     }
@@ -408,12 +417,13 @@ public struct CSVDecoder: Sendable {
     /// A field as UTF-8 while `encoding` is utf8 and the bytes are valid UTF-8, else as Windows-1252
     /// (switching `encoding` for good).
     @inline(__always)
-    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, encoding: inout Encoding) -> String {
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, encoding: inout Encoding, forced: Bool) -> String {
         if bytes.isEmpty { return "" }
         if isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }  // same in both encodings
         if encoding == .utf8 {
             // Decoding repairs invalid sequences, so the bytes are valid exactly when nothing changed.
             let text = String(decoding: bytes, as: UTF8.self)
+            if forced { return text }
             let unchanged = text.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) }
                 ?? text.utf8.elementsEqual(bytes)
             if unchanged { return text }

@@ -119,7 +119,14 @@ public actor SyncService {
             let known = try await store.syncedEntries(accountId: interface.accountId, interfaceId: interface.id)
             await sink.prepare(known: known)
             let previous = run.mode == .incremental ? interface.sourceFingerprint : nil
-            let result = try await source.read(context, previous: previous, into: sink)
+            let result: ReadResult
+            do {
+                result = try await source.read(context, previous: previous, into: sink)
+            } catch {
+                try? await sink.flush()  // what was read is written before the run is marked failed
+                throw error
+            }
+            try await sink.flush()
             try Task.checkCancellation()
             run = await sink.current
             switch result {
@@ -175,8 +182,13 @@ public actor SyncService {
         return run
     }
 
-    /// Applies one batch from a connector (called by `RunSink`).
-    fileprivate func apply(_ contacts: [SourceContact], known: inout [String: SyncedEntryState], run: inout SyncRun) async throws {
+    /// Reads one batch from a connector into entries (called by `RunSink`):
+    /// what is unchanged is counted and skipped, the rest is parsed (on all
+    /// cores). Returns the write to make; the sink makes it while the next
+    /// batch is parsed.
+    fileprivate func prepare(_ contacts: [SourceContact], known: inout [String: SyncedEntryState], run: inout SyncRun) async throws
+        -> (inserts: [KeyedEntry], updates: [KeyedEntry])
+    {
         var changed: [SourceContact] = []
         var existingIds: [String: String] = [:]
         for contact in contacts {
@@ -190,7 +202,7 @@ public actor SyncService {
             }
             changed.append(contact)
         }
-        guard !changed.isEmpty else { return }
+        guard !changed.isEmpty else { return ([], []) }
         let made = try await phonebook.syncedEntries(
             accountId: run.accountId, interfaceId: run.interfaceId, contacts: changed, existingIds: existingIds)
         var inserts: [KeyedEntry] = []
@@ -204,9 +216,13 @@ public actor SyncService {
                 // A row that exists but is now invalid keeps its old entry rather than being deleted.
             }
         }
-        try await store.writeSyncBatch(inserts: inserts, updates: updates)
         run.counts.created += inserts.count
         run.counts.updated += updates.count
+        return (inserts, updates)
+    }
+
+    nonisolated fileprivate func write(_ batch: (inserts: [KeyedEntry], updates: [KeyedEntry])) async throws {
+        try await store.writeSyncBatch(inserts: batch.inserts, updates: batch.updates)
     }
 
     fileprivate func publish(_ run: SyncRun) async {
@@ -228,6 +244,7 @@ actor RunSink: ContactSink {
     private var known: [String: SyncedEntryState] = [:]
     private let service: SyncService
     private var lastPublished = ContinuousClock.now
+    private var pendingWrite: Task<Void, any Error>?
 
     init(run: SyncRun, service: SyncService) {
         current = run
@@ -247,12 +264,22 @@ actor RunSink: ContactSink {
         var known = self.known
         self.known = [:]
         defer { self.known = known }
-        try await service.apply(contacts, known: &known, run: &run)
+        let batch = try await service.prepare(contacts, known: &known, run: &run)
         current = run
+        // One write at a time, in order; this batch's write overlaps the parsing of the next.
+        try await pendingWrite?.value
+        let service = self.service
+        pendingWrite = Task { try await service.write(batch) }
         if ContinuousClock.now - lastPublished >= service.progressInterval {
             lastPublished = .now
             await service.publish(current)
         }
+    }
+
+    /// Waits for the last batch's write (before the run ends; its error fails the run).
+    func flush() async throws {
+        try await pendingWrite?.value
+        pendingWrite = nil
     }
 
     func warn(_ warning: String) async {

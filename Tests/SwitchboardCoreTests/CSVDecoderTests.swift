@@ -325,4 +325,19 @@ private struct Generator {
         #expect(CSV.detectDelimiter(header: "\"a,b,c\";d") == ";")
         #expect(CSV.detectDelimiter(header: "name") == ",")
     }
+
+    @Test func aForcedEncodingNeverSwitches() throws {
+        // "Ã©" in Windows-1252 is the same two bytes as "é" in UTF-8.
+        let bytes: [UInt8] = Array("name\nCaf".utf8) + [0xC3, 0xA9] + [0x0A]
+        var latin = CSVDecoder(encoding: .windows1252)
+        let latinRows = latin.feed(bytes) + (try latin.finish())
+        #expect(latinRows.last?.fields == ["CafÃ©"])
+        var detected = CSVDecoder()
+        #expect((detected.feed(bytes) + (try detected.finish())).last?.fields == ["Café"])
+        // Forced UTF-8: an invalid byte becomes U+FFFD and the encoding stays UTF-8.
+        var utf8 = CSVDecoder(encoding: .utf8)
+        let rows = utf8.feed(Array("name\nM".utf8) + [0xFC] + Array("ller\nCafé\n".utf8)) + (try utf8.finish())
+        #expect(rows.map(\.fields) == [["name"], ["M\u{FFFD}ller"], ["Café"]])
+        #expect(utf8.encoding == .utf8)
+    }
 }

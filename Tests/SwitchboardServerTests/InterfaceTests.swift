@@ -351,7 +351,8 @@ import Testing
         let csvDirectory = TestServer.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: csvDirectory) }
         var csv = "id,name,phone\n"
-        for i in 0..<5_000 { csv += "\(i),Person \(i),+4930\(String(format: "%07d", i))\n" }
+        // Every tenth row has no number: 10% bad rows, rejected with their lines, the rest imports.
+        for i in 0..<5_000 { csv += i % 10 == 9 ? "\(i),Person \(i),\n" : "\(i),Person \(i),+4930\(String(format: "%07d", i))\n" }
         try csv.write(toFile: csvDirectory + "/big.csv", atomically: true, encoding: .utf8)
         try await withTestServer(configure: { $0.sync.csvDirectory = csvDirectory }) { server in
             let fixture = try await AccountFixture.make(on: server)
@@ -379,7 +380,12 @@ import Testing
             }
             #expect(seen.first?["state"] == "running")
             #expect(seen.last?["state"] == "succeeded")
-            #expect(seen.last?["counts"]?["created"] == 5_000)
+            #expect(seen.last?["counts"]?["created"] == 4_500)
+            #expect(seen.last?["counts"]?["rejected"] == 500)
+            let errors = seen.last?["errors"]?.arrayValue ?? []
+            #expect(errors.count == 100)  // the first 100 are kept
+            #expect(errors.first?["line"] == 11)
+            #expect(errors.first?["reason"] == "no phone number")
             #expect(seen.allSatisfy { $0["runId"] == first["runId"] })
             // The other account's subscriber heard nothing.
             _ = try await outsider.call("system.ping")
@@ -391,6 +397,34 @@ import Testing
                 return first
             }
             #expect(!leaked)
+        }
+    }
+
+    @Test func cancelledInterfacesLoseTheirSyncedEntriesAfterDataUntil() async throws {
+        let csvDirectory = TestServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: csvDirectory) }
+        try (Self.header + "1,Hans Müller,ACME,030 1234567,,\n2,Anna Virtanen,,+358 9 1234567,,\n").write(
+            toFile: csvDirectory + "/book.csv", atomically: true, encoding: .utf8)
+        try await withTestServer(configure: { $0.sync.csvDirectory = csvDirectory; $0.sync.schedulerIntervalSeconds = 3_600 }) { server in
+            let fixture = try await AccountFixture.make(on: server)
+            let admin = try await fixture.client("admin", on: server)
+            let interface = try await csvInterface(admin, settings: ["path": "book.csv"])
+            #expect(try await sync(admin, interface["id"])["counts"]?["created"] == 2)
+            _ = try await admin.call("phonebook.create", ["name": "Manual Entry", "numbers": [["number": "030 7654321"]]])
+            let cancelled = try await admin.call("interfaces.cancel", ["id": interface["id"]!])
+            let dataUntil = try requireString(cancelled["dataUntil"])
+
+            // Until then the synced entries stay (a scheduler pass now changes nothing)…
+            try await server.app.syncs.tick(now: Date())
+            #expect(try await names(admin) == ["Anna Virtanen", "Hans Müller", "Manual Entry"])
+            // …after it, the scheduler removes them, and only them.
+            let after = try #require(ISO8601DateFormatter().date(from: dataUntil)).addingTimeInterval(1)
+            try await server.app.syncs.tick(now: after)
+            #expect(try await names(admin) == ["Manual Entry"])
+            let removed = try await admin.call("interfaces.get", ["id": interface["id"]!])
+            #expect(removed["dataRemovedAt"] != .null)
+            #expect(removed["history"]?[0]?["action"] == "data removed")
+            #expect(removed["history"]?[0]?["actor"] == "scheduler")
         }
     }
 }

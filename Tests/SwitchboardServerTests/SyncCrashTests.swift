@@ -47,6 +47,9 @@ import Testing
         let interface = try await client.call("interfaces.order", ["system": "csv"])
         let id = try requireString(interface["id"])
         _ = try await client.call("interfaces.configure", ["id": .string(id), "settings": ["path": "book.csv"]])
+        // A credential planted here must never reach a log line (the servers log at debug level).
+        let planted = "Pl4nted-\(UUID().uuidString)"
+        _ = try await client.call("interfaces.setCredentials", ["id": .string(id), "username": "u", "password": .string(planted)])
         let good = try await finished(client, try requireString(try await client.call("interfaces.sync", ["id": .string(id)])["runId"]))
         #expect(good["counts"]?["created"] == 100)
 
@@ -73,6 +76,9 @@ import Testing
             #expect(found["entry"]?["name"] == .string("A Person \(i)"))
         }
         #expect(second.logText.contains("marked an interrupted sync run failed"))
+        #expect(!first.logText.contains(planted))
+        #expect(!second.logText.contains(planted))
+        #expect(first.logText.contains("interfaces.setCredentials") || first.logText.contains("connection opened"))
 
         let retry = try await finished(client, try requireString(try await client.call("interfaces.sync", ["id": .string(id)])["runId"]))
         #expect(retry["state"] == "succeeded")

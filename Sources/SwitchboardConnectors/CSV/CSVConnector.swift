@@ -14,6 +14,8 @@ public struct CSVConnector: ContactSource {
                       help: "A file in the server's CSV directory (self-hosted installs)."),
             FieldSpec("delimiter", "Delimiter", required: false, example: ";", choices: [",", ";", "tab", "|"],
                       help: "Detected from the header when not set."),
+            FieldSpec("encoding", "Encoding", required: false, example: "windows-1252", choices: ["utf-8", "windows-1252"],
+                      help: "Detected when not set: UTF-8, or Windows-1252 when the file is not valid UTF-8."),
             FieldSpec("username", "User name", kind: .credential, required: false, example: "phonebook",
                       help: "For a URL behind HTTP Basic authentication."),
             FieldSpec("password", "Password", kind: .credential, required: false),
@@ -22,7 +24,7 @@ public struct CSVConnector: ContactSource {
         settingsRule: "exactly one of url and path")
 
     /// Contacts handed to the sink at a time.
-    public static let batchSize = 2_000
+    public static let batchSize = 5_000
 
     public init() {}
 
@@ -54,7 +56,7 @@ public struct CSVConnector: ContactSource {
         let file = try await fetch(context, previous: nil)!
         defer { if file.isTemporary { try? FileManager.default.removeItem(atPath: file.path) } }
         let counter = CountingSink()
-        try await Self.parse(file.path, delimiter: context.settings["delimiter"].flatMap(Self.delimiterByte), into: counter)
+        try await Self.parse(file.path, settings: context.settings, into: counter)
         let (rows, rejected, warnings) = await counter.totals()
         var report = "read \(file.isTemporary ? context.settings["url"] ?? "" : context.settings["path"] ?? ""): \(rows) contacts"
         if rejected > 0 { report += ", \(rejected) rows would be rejected" }
@@ -66,7 +68,7 @@ public struct CSVConnector: ContactSource {
         guard let file = try await fetch(context, previous: previous) else { return .unchanged }
         defer { if file.isTemporary { try? FileManager.default.removeItem(atPath: file.path) } }
         if let previous, previous.contentHash != nil, previous.contentHash == file.fingerprint.contentHash { return .unchanged }
-        try await Self.parse(file.path, delimiter: context.settings["delimiter"].flatMap(Self.delimiterByte), into: sink)
+        try await Self.parse(file.path, settings: context.settings, into: sink)
         return .complete(file.fingerprint)
     }
 
@@ -83,10 +85,15 @@ public struct CSVConnector: ContactSource {
 
     /// Reads the file in 1 MiB chunks and hands contacts to `sink` in batches.
     /// A header without the mandatory columns throws before anything is handed over.
-    static func parse(_ path: String, delimiter: UInt8?, into sink: any ContactSink) async throws {
+    static func parse(_ path: String, settings: [String: String], into sink: any ContactSink) async throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ConnectorError(.remote, "cannot read the downloaded file") }
         defer { try? handle.close() }
-        var decoder = CSVDecoder(delimiter: delimiter)
+        let encoding: CSVDecoder.Encoding? = switch settings["encoding"] {
+        case "utf-8": .utf8
+        case "windows-1252": .windows1252
+        default: nil
+        }
+        var decoder = CSVDecoder(delimiter: settings["delimiter"].flatMap(Self.delimiterByte), encoding: encoding)
         var reader = RowReader()
         while true {
             let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
