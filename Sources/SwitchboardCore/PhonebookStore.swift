@@ -17,20 +17,24 @@ public struct KeyedEntry: Sendable {
     public var sortKey: [UInt8]
     /// Synced entries: the hash of the source row it was made from (`SourceContact.contentHash`).
     public var sourceHash: UInt64?
-    public init(entry: PhonebookEntry, sortKey: [UInt8], sourceHash: UInt64? = nil) {
+    /// The stored row this entry replaces (a sync's update); nil for a new entry.
+    public var seq: Int64?
+    public init(entry: PhonebookEntry, sortKey: [UInt8], sourceHash: UInt64? = nil, seq: Int64? = nil) {
         self.entry = entry
         self.sortKey = sortKey
         self.sourceHash = sourceHash
+        self.seq = seq
     }
 }
 
 /// A synced entry as the sync engine needs to know it: to tell unchanged rows
 /// from changed ones without reading the entry, and to remove unseen ones.
 public struct SyncedEntryState: Sendable, Equatable {
-    public var id: String
+    /// The stored row (a number, not the entry id: a sync holds a million of these).
+    public var seq: Int64
     public var sourceHash: UInt64?
-    public init(id: String, sourceHash: UInt64?) {
-        self.id = id
+    public init(seq: Int64, sourceHash: UInt64?) {
+        self.seq = seq
         self.sourceHash = sourceHash
     }
 }
@@ -40,10 +44,10 @@ public protocol PhonebookStore: Sendable {
     func insertEntries(_ entries: [KeyedEntry]) async throws
     /// The synced entries of an interface by their external id.
     func syncedEntries(accountId: String, interfaceId: String) async throws -> [String: SyncedEntryState]
-    /// One batch of a sync in one transaction: new entries inserted, changed ones replaced (by id).
+    /// One batch of a sync in one transaction: new entries inserted, changed ones replaced (by `seq`).
     func writeSyncBatch(inserts: [KeyedEntry], updates: [KeyedEntry]) async throws
-    /// Deletes entries by id (synced ones whose source row is gone); returns how many were deleted.
-    func deleteEntries(accountId: String, ids: [String]) async throws -> Int
+    /// Deletes stored rows (synced entries whose source row is gone); returns how many were deleted.
+    func deleteEntries(accountId: String, seqs: [Int64]) async throws -> Int
     /// Throws `notFound` when absent from that account.
     func updateEntry(_ entry: KeyedEntry) async throws
     func deleteEntry(accountId: String, id: String) async throws -> Bool

@@ -93,7 +93,7 @@ public final class PhonebookService: Sendable {
     /// Adds synced entries (also used to seed tests and benchmarks).
     public func insertSynced(accountId: String, interfaceId: String, records: [(externalId: String, fields: PhonebookFields)]) async throws -> [PhonebookEntry] {
         let contacts = records.map { SourceContact(externalId: $0.externalId, fields: $0.fields) }
-        let made = try await syncedEntries(accountId: accountId, interfaceId: interfaceId, contacts: contacts, existingIds: [:])
+        let made = try await syncedEntries(accountId: accountId, interfaceId: interfaceId, contacts: contacts, existing: [:])
         let entries = try made.map { try $0.get() }
         try await store.insertEntries(entries)
         return entries.map(\.entry)
@@ -105,10 +105,10 @@ public final class PhonebookService: Sendable {
     }
 
     /// Turns source contacts into synced entries, one result per contact, in
-    /// order. `existingIds` maps external ids of entries that already exist to
-    /// their entry ids (those keep their id). Reading numbers with
+    /// order. `existing` maps external ids of entries that already exist to
+    /// their stored rows (those are replaced in place, keeping their id). Reading numbers with
     /// libphonenumber (~20 µs each) dominates, so the work is spread over the cores.
-    public func syncedEntries(accountId: String, interfaceId: String, contacts: [SourceContact], existingIds: [String: String]) async throws
+    public func syncedEntries(accountId: String, interfaceId: String, contacts: [SourceContact], existing: [String: Int64]) async throws
         -> [Result<KeyedEntry, RowRejected>]
     {
         let context = try await context(accountId)
@@ -123,11 +123,13 @@ public final class PhonebookService: Sendable {
                     made.reserveCapacity(slice.count)
                     for contact in slice {
                         var entry = PhonebookEntry(
-                            id: existingIds[contact.externalId] ?? "", accountId: accountId, source: .synced, displayName: "",
+                            id: "", accountId: accountId, source: .synced, displayName: "",
                             interfaceId: interfaceId, externalId: contact.externalId, createdAt: now, updatedAt: now)
                         do {
                             try self.apply(contact.fields, to: &entry, region: context.region)
-                            made.append(.success(KeyedEntry(entry: entry, sortKey: context.collator.key(entry.sortText), sourceHash: contact.contentHash)))
+                            made.append(.success(KeyedEntry(
+                                entry: entry, sortKey: context.collator.key(entry.sortText), sourceHash: contact.contentHash,
+                                seq: existing[contact.externalId])))
                         } catch let error as SwitchboardError {
                             made.append(.failure(RowRejected(reason: error.message)))
                         } catch {
@@ -144,7 +146,7 @@ public final class PhonebookService: Sendable {
         // New ids are made in source order, so they keep sorting by creation.
         var results = parts.flatMap { $0 }
         for i in results.indices {
-            if case .success(var keyed) = results[i], keyed.entry.id.isEmpty {
+            if case .success(var keyed) = results[i], keyed.seq == nil {
                 keyed.entry.id = Identifier.make("pbe")
                 results[i] = .success(keyed)
             }

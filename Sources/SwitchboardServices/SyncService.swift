@@ -84,7 +84,7 @@ public actor SyncService {
         for var interface in try await store.interfaces(inStates: [.cancelled]) {
             guard interface.dataRemovedAt == nil, let until = interface.dataUntil, until <= now else { continue }
             let synced = try await store.syncedEntries(accountId: interface.accountId, interfaceId: interface.id)
-            let removed = try await store.deleteEntries(accountId: interface.accountId, ids: synced.values.map(\.id))
+            let removed = try await store.deleteEntries(accountId: interface.accountId, seqs: synced.values.map(\.seq))
             interface.dataRemovedAt = now
             interface.updatedAt = now
             try await store.updateInterface(interface, event: interfaces.event(interface, "scheduler", "data removed", "\(removed) synced entries"))
@@ -117,7 +117,9 @@ public actor SyncService {
         do {
             let context = try interfaces.context(interface)
             let known = try await store.syncedEntries(accountId: interface.accountId, interfaceId: interface.id)
-            await sink.prepare(known: known)
+            let knownCount = known.count
+            // Handed over, not shared: a second reference would make the sink's first change copy it all.
+            await sink.prepare(known: consume known)
             let previous = run.mode == .incremental ? interface.sourceFingerprint : nil
             let result: ReadResult
             do {
@@ -132,11 +134,11 @@ public actor SyncService {
             switch result {
             case .unchanged:
                 run.sourceUnchanged = true
-                run.counts.unchanged = known.count
+                run.counts.unchanged = knownCount
             case .complete(let fingerprint):
                 // Only a complete read may remove what it did not see.
-                let unseen = await sink.unseenIds()
-                run.counts.deleted = try await store.deleteEntries(accountId: interface.accountId, ids: unseen)
+                let unseen = await sink.unseenSeqs()
+                run.counts.deleted = try await store.deleteEntries(accountId: interface.accountId, seqs: unseen)
                 interface.sourceFingerprint = fingerprint
             }
             run.state = .succeeded
@@ -190,7 +192,7 @@ public actor SyncService {
         -> (inserts: [KeyedEntry], updates: [KeyedEntry])
     {
         var changed: [SourceContact] = []
-        var existingIds: [String: String] = [:]
+        var existing: [String: Int64] = [:]
         for contact in contacts {
             run.counts.seen += 1
             if let state = known.removeValue(forKey: contact.externalId) {
@@ -198,19 +200,19 @@ public actor SyncService {
                     run.counts.unchanged += 1
                     continue
                 }
-                existingIds[contact.externalId] = state.id
+                existing[contact.externalId] = state.seq
             }
             changed.append(contact)
         }
         guard !changed.isEmpty else { return ([], []) }
         let made = try await phonebook.syncedEntries(
-            accountId: run.accountId, interfaceId: run.interfaceId, contacts: changed, existingIds: existingIds)
+            accountId: run.accountId, interfaceId: run.interfaceId, contacts: changed, existing: existing)
         var inserts: [KeyedEntry] = []
         var updates: [KeyedEntry] = []
         for (contact, result) in zip(changed, made) {
             switch result {
             case .success(let keyed):
-                if existingIds[contact.externalId] != nil { updates.append(keyed) } else { inserts.append(keyed) }
+                if keyed.seq != nil { updates.append(keyed) } else { inserts.append(keyed) }
             case .failure(let rejected):
                 run.reject(RowError(line: contact.line, reason: rejected.reason))
                 // A row that exists but is now invalid keeps its old entry rather than being deleted.
@@ -287,5 +289,5 @@ actor RunSink: ContactSink {
     }
 
     /// Entries of the interface the run did not see (after a complete read).
-    func unseenIds() -> [String] { known.values.map(\.id) }
+    func unseenSeqs() -> [Int64] { known.values.map(\.seq) }
 }

@@ -143,9 +143,9 @@ struct SyncCSV: AsyncParsableCommand {
             guard let run = await app.syncs.wait(interfaceId: interface.id) else { throw ValidationError("the run did not start") }
             let elapsed = seconds(clock.now - start)
             let c = run.counts
-            print(String(format: "%@: %@ in %.1f s (%.0f rows/s); seen %d created %d updated %d unchanged %d deleted %d rejected %d%@",
+            print(String(format: "%@: %@ in %.1f s (%.0f rows/s); seen %d created %d updated %d unchanged %d deleted %d rejected %d%@; peak RSS so far %d MiB",
                          label, run.state.rawValue, elapsed, Double(rows) / elapsed, c.seen, c.created, c.updated, c.unchanged, c.deleted,
-                         c.rejected, run.failure.map { " — " + $0 } ?? ""))
+                         c.rejected, run.failure.map { " — " + $0 } ?? "", maxRSSMegabytes()))
         }
         start = clock.now
         let hits = try await app.phonebook.search(accountId: accountId, query: "müller", limit: 5).count

@@ -146,9 +146,9 @@ extension SQLiteStore {
         try await write { db in try Self.replaceEntry(keyed, in: db) }
     }
 
-    /// Replaces an entry's fields and index rows, found by (account, id).
+    /// Replaces an entry's fields and index rows, found by `seq` or else by (account, id).
     static func replaceEntry(_ keyed: KeyedEntry, in db: Database) throws {
-        guard let seq = try Int64.fetchOne(
+        guard let seq = try keyed.seq ?? Int64.fetchOne(
             db.cachedStatement(sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?"), arguments: [keyed.entry.accountId, keyed.entry.id])
         else { throw SwitchboardError.notFound("phonebook entry", id: keyed.entry.id) }
         try db.cachedStatement(sql: PhonebookEntryRow.updateSQL).execute(arguments: PhonebookEntryRow.updateArguments(keyed, seq: seq))
@@ -156,13 +156,18 @@ extension SQLiteStore {
     }
 
     public func deleteEntry(accountId: String, id: String) async throws -> Bool {
-        try await write { db in try Self.removeEntry(accountId: accountId, id: id, in: db) }
+        try await write { db in
+            guard let seq = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?"), arguments: [accountId, id])
+            else { return false }
+            return try Self.removeEntry(accountId: accountId, seq: seq, in: db)
+        }
     }
 
-    /// Deletes an entry, its index rows and forwarding to it. False when there is no such entry.
-    static func removeEntry(accountId: String, id: String, in db: Database) throws -> Bool {
-        guard let seq = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?"), arguments: [accountId, id])
+    /// Deletes a stored row of the account, its index rows and forwarding to it. False when there is no such row.
+    static func removeEntry(accountId: String, seq: Int64, in db: Database) throws -> Bool {
+        guard let id = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM phonebookEntry WHERE seq = ? AND accountId = ?"), arguments: [seq, accountId])
         else { return false }
         try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
         try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
@@ -176,12 +181,12 @@ extension SQLiteStore {
         try await writer.read { db in
             var states: [String: SyncedEntryState] = [:]
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT externalId, id, sourceHash FROM phonebookEntry
+                SELECT externalId, seq, sourceHash FROM phonebookEntry
                 WHERE accountId = ? AND interfaceId = ? AND externalId IS NOT NULL
                 """, arguments: [accountId, interfaceId])
             while let row = try rows.next() {
                 let hash: Int64? = row[2]
-                states[row[0]] = SyncedEntryState(id: row[1], sourceHash: hash.map { UInt64(bitPattern: $0) })
+                states[row[0]] = SyncedEntryState(seq: row[1], sourceHash: hash.map { UInt64(bitPattern: $0) })
             }
             return states
         }
@@ -199,13 +204,13 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteEntries(accountId: String, ids: [String]) async throws -> Int {
+    public func deleteEntries(accountId: String, seqs: [Int64]) async throws -> Int {
         var deleted = 0
         // In slices, so other writers get turns during a large removal.
-        for start in stride(from: 0, to: ids.count, by: 2_000) {
-            let slice = Array(ids[start..<min(start + 2_000, ids.count)])
+        for start in stride(from: 0, to: seqs.count, by: 2_000) {
+            let slice = Array(seqs[start..<min(start + 2_000, seqs.count)])
             deleted += try await write { db in
-                try slice.reduce(0) { count, id in count + (try Self.removeEntry(accountId: accountId, id: id, in: db) ? 1 : 0) }
+                try slice.reduce(0) { count, seq in count + (try Self.removeEntry(accountId: accountId, seq: seq, in: db) ? 1 : 0) }
             }
         }
         return deleted
