@@ -69,6 +69,14 @@ public enum PhonebookCSV {
 
         public var hasKey: Bool { index["id"] != nil }
 
+        /// Spaces and tabs around a number, without Foundation (a sync trims a million of them).
+        static func trimmingSpaces(_ text: Substring.UTF8View) -> Substring.UTF8View {
+            var text = text
+            while let first = text.first, first == 0x20 || first == 0x09 { text = text.dropFirst() }
+            while let last = text.last, last == 0x20 || last == 0x09 { text = text.dropLast() }
+            return text
+        }
+
         public func read(_ row: [String]) -> (key: String?, fields: PhonebookFields) {
             func value(_ code: String) -> String? {
                 guard let i = index[code], i < row.count else { return nil }
@@ -79,9 +87,9 @@ public enum PhonebookCSV {
             for kind in PhonebookCSV.numberKinds {
                 guard let text = value(kind.rawValue) else { continue }
                 // Several numbers of one kind are separated by commas.
-                for part in text.split(separator: ",") {
-                    let number = part.trimmingCharacters(in: .whitespaces)
-                    if !number.isEmpty { numbers.append((kind, number)) }
+                for part in text.utf8.split(separator: UInt8(ascii: ",")) {
+                    let number = Self.trimmingSpaces(part)
+                    if !number.isEmpty { numbers.append((kind, String(Substring(number)))) }
                 }
             }
             let fields = PhonebookFields(

@@ -116,10 +116,10 @@ public actor SyncService {
         var interface = interface
         do {
             let context = try interfaces.context(interface)
-            let known = try await store.syncedEntries(accountId: interface.accountId, interfaceId: interface.id)
-            let knownCount = known.count
-            // Handed over, not shared: a second reference would make the sink's first change copy it all.
-            await sink.prepare(known: consume known)
+            // What the store has is loaded while the source is fetched and read (a second or two for
+            // a million entries); the sink waits for it at the first batch.
+            let store = self.store, accountId = interface.accountId, interfaceId = interface.id
+            await sink.prepare(known: Task { try await store.syncedEntries(accountId: accountId, interfaceId: interfaceId) })
             let previous = run.mode == .incremental ? interface.sourceFingerprint : nil
             let result: ReadResult
             do {
@@ -134,10 +134,10 @@ public actor SyncService {
             switch result {
             case .unchanged:
                 run.sourceUnchanged = true
-                run.counts.unchanged = knownCount
+                run.counts.unchanged = try await sink.knownCount()
             case .complete(let fingerprint):
                 // Only a complete read may remove what it did not see.
-                let unseen = await sink.unseenSeqs()
+                let unseen = try await sink.unseenSeqs()
                 run.counts.deleted = try await store.deleteEntries(accountId: interface.accountId, seqs: unseen)
                 interface.sourceFingerprint = fingerprint
             }
@@ -244,19 +244,34 @@ extension SyncRun {
 actor RunSink: ContactSink {
     private(set) var current: SyncRun
     private var known: [String: SyncedEntryState] = [:]
+    private var loading: Task<[String: SyncedEntryState], any Error>?
     private let service: SyncService
     private var lastPublished = ContinuousClock.now
     private var pendingWrite: Task<Void, any Error>?
+    private var buffered: (inserts: [KeyedEntry], updates: [KeyedEntry]) = ([], [])
 
     init(run: SyncRun, service: SyncService) {
         current = run
         self.service = service
     }
 
-    func prepare(known: [String: SyncedEntryState]) { self.known = known }
+    func prepare(known loading: Task<[String: SyncedEntryState], any Error>) { self.loading = loading }
+
+    /// The store's entries of the interface, once loaded (the first call waits).
+    private func loadKnown() async throws {
+        guard let loading else { return }
+        self.loading = nil
+        known = try await loading.value
+    }
+
+    func knownCount() async throws -> Int {
+        try await loadKnown()
+        return known.count
+    }
 
     func accept(_ contacts: [SourceContact], rejected: [RowError]) async throws {
         try Task.checkCancellation()
+        try await loadKnown()
         for error in rejected {
             current.reject(error)
             // Still in the source, only unreadable now: its entry stays as it was.
@@ -268,18 +283,31 @@ actor RunSink: ContactSink {
         defer { self.known = known }
         let batch = try await service.prepare(contacts, known: &known, run: &run)
         current = run
-        // One write at a time, in order; this batch's write overlaps the parsing of the next.
-        try await pendingWrite?.value
-        let service = self.service
-        pendingWrite = Task { try await service.write(batch) }
+        // Changes are gathered until a write is worth a transaction (a re-sync changes
+        // few rows per batch: one commit for thousands of them, not one per batch).
+        buffered.inserts += batch.inserts
+        buffered.updates += batch.updates
+        if buffered.inserts.count + buffered.updates.count >= Self.rowsPerWrite { try await startWrite() }
         if ContinuousClock.now - lastPublished >= service.progressInterval {
             lastPublished = .now
             await service.publish(current)
         }
     }
 
-    /// Waits for the last batch's write (before the run ends; its error fails the run).
+    static let rowsPerWrite = 5_000
+
+    /// One write at a time, in order; a write overlaps the parsing of the next batch.
+    private func startWrite() async throws {
+        try await pendingWrite?.value
+        let batch = buffered
+        buffered = ([], [])
+        let service = self.service
+        pendingWrite = Task { try await service.write(batch) }
+    }
+
+    /// Writes what is gathered and waits for it (before the run ends; an error fails the run).
     func flush() async throws {
+        if !buffered.inserts.isEmpty || !buffered.updates.isEmpty { try await startWrite() }
         try await pendingWrite?.value
         pendingWrite = nil
     }
@@ -289,5 +317,8 @@ actor RunSink: ContactSink {
     }
 
     /// Entries of the interface the run did not see (after a complete read).
-    func unseenSeqs() -> [Int64] { known.values.map(\.seq) }
+    func unseenSeqs() async throws -> [Int64] {
+        try await loadKnown()
+        return known.values.map(\.seq)
+    }
 }

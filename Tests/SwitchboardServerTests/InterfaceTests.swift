@@ -227,8 +227,10 @@ import Testing
             #expect(third["counts"]?["created"] == 1)
             #expect(third["counts"]?["deleted"] == 1)
             #expect(try await names(admin) == ["Émile Lefèvre", "Hans Müller", "Zoë Zander"])
-            // The entry kept its id across the update.
+            // The entry kept its id across the update, and the search words follow the new company.
             #expect(try await admin.call("phonebook.lookup", ["number": "030 1234567"])["entry"]?["id"] == hans["entry"]?["id"])
+            #expect(try await admin.call("phonebook.search", ["q": "gmbh"])["items"]?[0]?["id"] == hans["entry"]?["id"])
+            #expect(try await admin.call("phonebook.search", ["q": "söhne"])["items"] == [])
 
             // A file missing a mandatory column fails the run and changes nothing.
             try "id;name;email\n1;Hans;h@x.example\n".write(toFile: file, atomically: true, encoding: .utf8)

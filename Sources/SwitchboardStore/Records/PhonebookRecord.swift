@@ -109,12 +109,21 @@ enum PhonebookEntryRow {
 
 extension SQLiteStore {
     /// Writes the search and number index rows of an entry (after removing old ones).
-    static func indexEntry(_ entry: PhonebookEntry, seq: Int64, in db: Database, replacing: Bool) throws {
+    static func indexEntry(_ entry: PhonebookEntry, seq: Int64, in db: Database, replacing: Bool, unchanged: IndexParts = []) throws {
         if replacing {
-            try db.cachedStatement(sql: "DELETE FROM phonebookNumber WHERE entrySeq = ?").execute(arguments: [seq])
-            try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
-            try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
+            if !unchanged.contains(.numbers) {
+                try db.cachedStatement(sql: "DELETE FROM phonebookNumber WHERE entrySeq = ?").execute(arguments: [seq])
+                try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
+            }
+            if !unchanged.contains(.words) {
+                try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
+            }
         }
+        if !unchanged.contains(.words) {
+            try db.cachedStatement(sql: "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)")
+                .execute(arguments: [seq, PhonebookEntryRow.searchText(entry)])
+        }
+        guard !unchanged.contains(.numbers) else { return }
         let numberStatement = try db.cachedStatement(sql: "INSERT INTO phonebookNumber (entrySeq, accountId, key) VALUES (?, ?, ?)")
         var seen = Set<String>()
         for number in entry.numbers {
@@ -122,8 +131,6 @@ extension SQLiteStore {
                 try numberStatement.execute(arguments: [seq, entry.accountId, key])
             }
         }
-        try db.cachedStatement(sql: "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)")
-            .execute(arguments: [seq, PhonebookEntryRow.searchText(entry)])
         // Digits as typed, as shown (national form, e.g. "0171 2345678") and in E.164,
         // so a search for "0171" or "49171" finds "+49 171 2345678".
         let digits = entry.numbers.flatMap { n in
@@ -151,8 +158,29 @@ extension SQLiteStore {
         guard let seq = try keyed.seq ?? Int64.fetchOne(
             db.cachedStatement(sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?"), arguments: [keyed.entry.accountId, keyed.entry.id])
         else { throw SwitchboardError.notFound("phonebook entry", id: keyed.entry.id) }
+        // What the indexes hold now: parts that did not change are not re-indexed (an FTS5
+        // delete costs more than the whole row update).
+        let old = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT numbers, displayName, firstName, lastName, company, department, title, email FROM phonebookEntry WHERE seq = ?"),
+            arguments: [seq])
         try db.cachedStatement(sql: PhonebookEntryRow.updateSQL).execute(arguments: PhonebookEntryRow.updateArguments(keyed, seq: seq))
-        try indexEntry(keyed.entry, seq: seq, in: db, replacing: true)
+        var unchanged: IndexParts = []
+        if let old {
+            if (old[0] as String?) == PhonebookEntryRow.encodeNumbers(keyed.entry.numbers) { unchanged.insert(.numbers) }
+            // Same columns, same order as `PhonebookEntryRow.searchText`.
+            let oldWords = (1...7).compactMap { (column: Int) -> String? in old[column] }.joined(separator: " ")
+            if oldWords == PhonebookEntryRow.searchText(keyed.entry) { unchanged.insert(.words) }
+        }
+        try indexEntry(keyed.entry, seq: seq, in: db, replacing: true, unchanged: unchanged)
+    }
+
+    /// The index rows of an entry, by what they are made from.
+    struct IndexParts: OptionSet {
+        let rawValue: Int
+        /// Number keys and digit trigrams (from the numbers).
+        static let numbers = IndexParts(rawValue: 1)
+        /// Search words (from the names, company, e-mail).
+        static let words = IndexParts(rawValue: 2)
     }
 
     public func deleteEntry(accountId: String, id: String) async throws -> Bool {
