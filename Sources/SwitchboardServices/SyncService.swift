@@ -248,6 +248,7 @@ actor RunSink: ContactSink {
     private let service: SyncService
     private var lastPublished = ContinuousClock.now
     private var pendingWrite: Task<Void, any Error>?
+    private var processing: Task<Void, any Error>?
     private var buffered: (inserts: [KeyedEntry], updates: [KeyedEntry]) = ([], [])
 
     init(run: SyncRun, service: SyncService) {
@@ -269,8 +270,15 @@ actor RunSink: ContactSink {
         return known.count
     }
 
+    /// Takes a batch and returns at once (after the previous batch is done), so the
+    /// connector reads the next batch while this one is matched, parsed and written.
     func accept(_ contacts: [SourceContact], rejected: [RowError]) async throws {
         try Task.checkCancellation()
+        try await processing?.value  // one batch at a time, in order; its error stops the read
+        processing = Task { try await self.process(contacts, rejected: rejected) }
+    }
+
+    private func process(_ contacts: [SourceContact], rejected: [RowError]) async throws {
         try await loadKnown()
         for error in rejected {
             current.reject(error)
@@ -307,6 +315,8 @@ actor RunSink: ContactSink {
 
     /// Writes what is gathered and waits for it (before the run ends; an error fails the run).
     func flush() async throws {
+        try await processing?.value
+        processing = nil
         if !buffered.inserts.isEmpty || !buffered.updates.isEmpty { try await startWrite() }
         try await pendingWrite?.value
         pendingWrite = nil
