@@ -48,7 +48,7 @@ public final class SQLiteStore: SwitchboardStore {
             if !db.configuration.readonly {
                 // The writer's page cache: a sync inserts at random places in several large
                 // indexes; with SQLite's 2 MB default most of its time went to re-reading pages.
-                try db.execute(sql: "PRAGMA cache_size = -" + (ProcessInfo.processInfo.environment["SB_CACHE_KIB"] ?? "65536"))  // 64 MiB
+                try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB
                 // Checkpoint every ~32 MiB of WAL instead of 4 MiB: a page a sync changes in
                 // several batches is copied back to the database once, not once per batch.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
