@@ -68,7 +68,7 @@ public struct MethodTable: Sendable {
     func invoke(_ name: String, _ params: Params, _ session: Session) async throws -> JSONValue {
         guard let spec = methods[name] else { throw RPCError.methodNotFound(name) }
         var principal: Principal? = nil
-        if case .roles(let roles) = spec.access {
+        if case .roles = spec.access {
             guard let current = session.principal else {
                 let reason = session.loggedOutReason.map { "\($0); log in again" } ?? "call auth.login first"
                 throw RPCError(.unauthenticated, "Unauthenticated: \(reason)", data: ["method": .string(name)])
