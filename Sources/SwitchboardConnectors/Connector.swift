@@ -73,15 +73,18 @@ public struct ConnectorContext: Sendable {
     public var localDirectory: String?
     /// Where downloads are spooled while they are read.
     public var temporaryDirectory: String
+    /// A larger download fails the run (the spool must not fill the disk).
+    public var maximumDownloadBytes: Int
 
     public init(settings: [String: String], credentials: [String: String], http: HTTPClient, timeout: Duration,
-                localDirectory: String?, temporaryDirectory: String) {
+                localDirectory: String?, temporaryDirectory: String, maximumDownloadBytes: Int = 2 << 30) {
         self.settings = settings
         self.credentials = credentials
         self.http = http
         self.timeout = timeout
         self.localDirectory = localDirectory
         self.temporaryDirectory = temporaryDirectory
+        self.maximumDownloadBytes = maximumDownloadBytes
     }
 }
 

@@ -38,11 +38,11 @@ public final class Application: Sendable {
             timeout: .init(connect: .seconds(Int64(min(sync.remoteTimeoutSeconds, 30))), read: .seconds(Int64(sync.remoteTimeoutSeconds))))
         httpConfiguration.decompression = .enabled(limit: .ratio(20))
         http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: httpConfiguration)
-        interfaces = InterfaceService(
-            store: store, vault: vault, http: http,
-            options: .init(
-                provisioningDelay: .seconds(sync.provisioningDelaySeconds), remoteTimeout: .seconds(sync.remoteTimeoutSeconds),
-                localDirectory: sync.csvDirectory, temporaryDirectory: configuration.temporaryDirectory))
+        var options = InterfaceService.Options(
+            provisioningDelay: .seconds(sync.provisioningDelaySeconds), remoteTimeout: .seconds(sync.remoteTimeoutSeconds),
+            localDirectory: sync.csvDirectory, temporaryDirectory: configuration.temporaryDirectory)
+        options.maximumDownloadBytes = sync.maximumDownloadBytes
+        interfaces = InterfaceService(store: store, vault: vault, http: http, options: options)
         let events = EventBus()
         self.events = events
         syncs = SyncService(store: store, interfaces: interfaces, phonebook: phonebook) { run in

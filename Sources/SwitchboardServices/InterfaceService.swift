@@ -15,6 +15,8 @@ public final class InterfaceService: Sendable {
         public var localDirectory: String?
         /// Where downloads are spooled.
         public var temporaryDirectory: String
+        /// Largest download a connector may spool (2 GiB: some 30 million CSV rows).
+        public var maximumDownloadBytes: Int = 2 << 30
 
         public init(provisioningDelay: Duration = .zero, remoteTimeout: Duration = .seconds(30), localDirectory: String? = nil,
                     temporaryDirectory: String = NSTemporaryDirectory()) {
@@ -257,7 +259,8 @@ public final class InterfaceService: Sendable {
     func context(_ interface: Interface) throws -> ConnectorContext {
         ConnectorContext(
             settings: interface.settings, credentials: try credentials(interface), http: http, timeout: options.remoteTimeout,
-            localDirectory: options.localDirectory, temporaryDirectory: options.temporaryDirectory)
+            localDirectory: options.localDirectory, temporaryDirectory: options.temporaryDirectory,
+            maximumDownloadBytes: options.maximumDownloadBytes)
     }
 
     func credentials(_ interface: Interface) throws -> [String: String] {

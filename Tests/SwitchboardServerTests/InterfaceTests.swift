@@ -307,7 +307,9 @@ import Testing
             response.delay = .seconds(3)
             return response
         }
-        try await withTestServer(configure: { $0.sync.remoteTimeoutSeconds = 1 }) { server in
+        let big = Self.header + (0..<2_000).map { "\($0),Person \($0),,+4930\(String(format: "%07d", $0)),,\n" }.joined()
+        http.route("/big.csv") { _ in .text(big) }
+        try await withTestServer(configure: { $0.sync.remoteTimeoutSeconds = 1; $0.sync.maximumDownloadBytes = 32 * 1_024 }) { server in
             let fixture = try await AccountFixture.make(on: server)
             let admin = try await fixture.client("admin", on: server)
             let interface = try await csvInterface(admin, settings: ["url": .string(http.baseURL + "/moved.csv")])
@@ -342,8 +344,14 @@ import Testing
             _ = try await admin.call("interfaces.configure", ["id": id!, "settings": ["url": .string(http.baseURL + "/slow.csv")]])
             let slow = try await sync(admin, id)
             #expect(slow["failure"]?.stringValue?.contains("did not answer") == true)
-            // Failed runs kept the data of the last good one.
+            // A file larger than the server accepts fails before anything is imported.
+            _ = try await admin.call("interfaces.configure", ["id": id!, "settings": ["url": .string(http.baseURL + "/big.csv")]])
+            let big = try await sync(admin, id)
+            #expect(big["failure"]?.stringValue?.contains("larger than") == true)
+            #expect(big["counts"]?["created"] == 0)
+            // Failed runs kept the data of the last good one, and left no spool files behind.
             #expect(try await names(admin) == ["Hans Müller"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/tmp").isEmpty)
         }
     }
 

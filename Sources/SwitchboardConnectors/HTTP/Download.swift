@@ -14,8 +14,6 @@ struct FetchedFile: Sendable {
 }
 
 enum Fetch {
-    /// A phonebook of 10 million rows is about 600 MB of CSV.
-    static let maximumDownloadBytes = 2 << 30
     /// GETs `url` (Basic auth if given; redirects are followed by the client),
     /// asking the server whether it changed since `previous`. Returns nil when
     /// it did not (304). The body goes to a temporary file, hashed on the way:
@@ -66,8 +64,8 @@ enum Fetch {
             for try await chunk in response.body {
                 received += chunk.readableBytes
                 // The spool file must not fill the disk whatever the server sends.
-                guard received <= Self.maximumDownloadBytes else {
-                    throw ConnectorError(.invalidSource, "\(url) is larger than \(Self.maximumDownloadBytes >> 20) MiB; nothing was imported")
+                guard received <= context.maximumDownloadBytes else {
+                    throw ConnectorError(.invalidSource, "\(url) is larger than \(context.maximumDownloadBytes) bytes; nothing was imported")
                 }
                 chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                 try file.write(contentsOf: Data(chunk.readableBytesView))

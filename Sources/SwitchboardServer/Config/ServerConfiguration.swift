@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var csvDirectory: String? = nil
         /// How often the scheduler looks for due syncs, provisioning and data removal.
         public var schedulerIntervalSeconds: Int = 15
+        /// Largest file a connector may download (not a command-line option; tests lower it).
+        public var maximumDownloadBytes: Int = 2 << 30
         public init() {}
     }
 
