@@ -103,32 +103,20 @@ public struct DataFlow: Sendable, Equatable {
         self.surveysIn = surveysIn
     }
 
-    /// Wire names, in a fixed order.
-    public static let names = ["contactsIn", "callsOut", "notesOut", "todosOut", "meetingReportsOut", "surveysIn"]
+    /// Each flow's wire name, in a fixed order: the one table names and the subscript use.
+    static let flows: [(name: String, path: WritableKeyPath<DataFlow, Bool> & Sendable)] = [
+        ("contactsIn", \.contactsIn), ("callsOut", \.callsOut), ("notesOut", \.notesOut), ("todosOut", \.todosOut),
+        ("meetingReportsOut", \.meetingReportsOut), ("surveysIn", \.surveysIn),
+    ]
 
+    public static let names = flows.map(\.name)
+
+    /// A flow by wire name; nil for a name that is not a flow (setting it then does nothing).
     public subscript(name: String) -> Bool? {
-        get {
-            switch name {
-            case "contactsIn": contactsIn
-            case "callsOut": callsOut
-            case "notesOut": notesOut
-            case "todosOut": todosOut
-            case "meetingReportsOut": meetingReportsOut
-            case "surveysIn": surveysIn
-            default: nil
-            }
-        }
+        get { Self.flows.first { $0.name == name }.map { self[keyPath: $0.path] } }
         set {
-            guard let newValue else { return }
-            switch name {
-            case "contactsIn": contactsIn = newValue
-            case "callsOut": callsOut = newValue
-            case "notesOut": notesOut = newValue
-            case "todosOut": todosOut = newValue
-            case "meetingReportsOut": meetingReportsOut = newValue
-            case "surveysIn": surveysIn = newValue
-            default: break
-            }
+            guard let newValue, let path = Self.flows.first(where: { $0.name == name })?.path else { return }
+            self[keyPath: path] = newValue
         }
     }
 }

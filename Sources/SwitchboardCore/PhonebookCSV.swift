@@ -67,8 +67,6 @@ public enum PhonebookCSV {
             return missing.isEmpty ? nil : missing.joined(separator: " and ")
         }
 
-        public var hasKey: Bool { index["id"] != nil }
-
         /// Spaces and tabs around a number, without Foundation (a sync trims a million of them).
         static func trimmingSpaces(_ text: Substring.UTF8View) -> Substring.UTF8View {
             var text = text

@@ -97,8 +97,6 @@ public actor SyncService {
         return await task.value
     }
 
-    public func isRunning(interfaceId: String) -> Bool { running[interfaceId] != nil }
-
     /// Stops every run (server shutdown): each is marked failed, data kept.
     public func stopAll() async {
         let tasks = running.values.map(\.task)

@@ -39,8 +39,8 @@ struct SeedPhonebook: AsyncParsableCommand {
                 print("seeded \(done) entries in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
             }
         }
-        let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
-        print(String(format: "total: %d entries in %.1f s (%.0f entries/s)", entries, seconds, Double(entries) / seconds))
+        let elapsed = seconds(clock.now - start)
+        print(String(format: "total: %d entries in %.1f s (%.0f entries/s)", entries, elapsed, Double(entries) / elapsed))
         print("max RSS: \(maxRSSMegabytes()) MiB")
         await app.close()
     }
@@ -97,6 +97,8 @@ func openForBench(dataDir: String) async throws -> (Application, String) {
     let app = try await Application.open(configuration, logger: logger)
     return (app, try await app.accounts.list(PageRequest(limit: 1)).items[0].id)
 }
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
 func maxRSSMegabytes() -> Int {
     var usage = rusage()
@@ -186,5 +188,4 @@ struct SyncCSV: AsyncParsableCommand {
         try handle.write(contentsOf: Data(text.utf8))
     }
 
-    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 }
