@@ -107,11 +107,19 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// For `configuration`: the setting at fault.
     public var field: String?
+    /// The HTTP status the system answered, when it answered.
+    public var status: Int?
+    /// The system's name ("Pipedrive") and its own words, verbatim, for the protocol's error data.
+    public var system: String?
+    public var systemMessage: String?
 
-    public init(_ kind: Kind, _ message: String, field: String? = nil) {
+    public init(_ kind: Kind, _ message: String, field: String? = nil, status: Int? = nil, system: String? = nil, systemMessage: String? = nil) {
         self.kind = kind
         self.message = message
         self.field = field
+        self.status = status
+        self.system = system
+        self.systemMessage = systemMessage
     }
 
     public var description: String { message }
@@ -121,6 +129,8 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
 public protocol ContactSink: Sendable {
     /// A batch of contacts (a few thousand at most) and rows the source rejected.
     func accept(_ contacts: [SourceContact], rejected: [RowError]) async throws
+    /// Contacts the system reports deleted (delta reads); their entries go when the run ends well.
+    func remove(_ externalIds: [String]) async throws
     /// Something the admin should know that does not stop the run (e.g. unknown columns).
     func warn(_ warning: String) async
 }
@@ -128,8 +138,20 @@ public protocol ContactSink: Sendable {
 public enum ReadResult: Sendable, Equatable {
     /// The source is as it was at `previous`: nothing was read.
     case unchanged
-    /// Everything was read; this is what the source looked like.
+    /// Everything was read; this is what the source looked like. Entries not seen are removed.
     case complete(SourceFingerprint)
+    /// Only the changes since `previous` were read (a change feed, a sync token): deletions came
+    /// through `ContactSink.remove`, and entries not seen stay. `cursor` says where the next run starts.
+    case delta(SourceFingerprint)
+}
+
+/// A system contacts can be written to (write-through): the system first, then the phonebook.
+public protocol ContactWriter: Sendable {
+    /// Creates the contact (shared where the system distinguishes) and returns it as the system stored it.
+    func create(_ context: ConnectorContext, _ fields: PhonebookFields) async throws -> SourceContact
+    /// Replaces the contact's fields; `version` (an ETag) guards against overwriting someone else's change.
+    func update(_ context: ConnectorContext, externalId: String, version: String?, _ fields: PhonebookFields) async throws -> SourceContact
+    func delete(_ context: ConnectorContext, externalId: String, version: String?) async throws
 }
 
 /// A system the phonebook can sync contacts from.

@@ -127,11 +127,14 @@ public struct SourceFingerprint: Sendable, Equatable, Codable {
     public var etag: String?
     public var lastModified: String?
     public var contentHash: String?
+    /// Where a change feed continues (a CardDAV sync-token, a Pipedrive `since` time), kept between runs.
+    public var cursor: String?
 
-    public init(etag: String? = nil, lastModified: String? = nil, contentHash: String? = nil) {
+    public init(etag: String? = nil, lastModified: String? = nil, contentHash: String? = nil, cursor: String? = nil) {
         self.etag = etag
         self.lastModified = lastModified
         self.contentHash = contentHash
+        self.cursor = cursor
     }
 }
 

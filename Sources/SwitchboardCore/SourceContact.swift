@@ -5,11 +5,17 @@ public struct SourceContact: Sendable {
     public var fields: PhonebookFields
     /// Where it came from in the source (CSV line), for error reports; 0 when there are no lines.
     public var line: Int
+    /// Whose it is in the system (sipgate PRIVATE/SHARED/INTERNAL); nil where the system has one kind.
+    public var scope: ContactScope?
+    /// The system's version of the record (ETag, update time): sent back on write-through.
+    public var version: String?
 
-    public init(externalId: String, fields: PhonebookFields, line: Int = 0) {
+    public init(externalId: String, fields: PhonebookFields, line: Int = 0, scope: ContactScope? = nil, version: String? = nil) {
         self.externalId = externalId
         self.fields = fields
         self.line = line
+        self.scope = scope
+        self.version = version
     }
 
     /// A 64-bit FNV-1a hash of everything the source said about the contact.
@@ -37,4 +43,14 @@ public struct SourceContact: Sendable {
         }
         return hash
     }
+}
+
+/// Whose a contact is in its system.
+public enum ContactScope: String, Sendable, Codable, CaseIterable {
+    /// The connected user's own (sipgate PRIVATE).
+    case own
+    /// The whole company's (sipgate SHARED); what write-through creates.
+    case shared
+    /// The system's own directory of its users (sipgate INTERNAL), read-only.
+    case `internal`
 }

@@ -138,6 +138,10 @@ public actor SyncService {
                 let unseen = try await sink.unseenSeqs()
                 run.counts.deleted = try await store.deleteEntries(accountId: interface.accountId, seqs: unseen)
                 interface.sourceFingerprint = fingerprint
+            case .delta(let fingerprint):
+                // Only changes were read: what the system said it deleted goes, nothing else.
+                run.counts.deleted = try await store.deleteEntries(accountId: interface.accountId, seqs: await sink.removedSeqs())
+                interface.sourceFingerprint = fingerprint
             }
             run.state = .succeeded
             interface.health = .ok
@@ -248,6 +252,7 @@ actor RunSink: ContactSink {
     private var pendingWrite: Task<Void, any Error>?
     private var processing: Task<Void, any Error>?
     private var buffered: (inserts: [KeyedEntry], updates: [KeyedEntry]) = ([], [])
+    private var removed: [Int64] = []
 
     init(run: SyncRun, service: SyncService) {
         current = run
@@ -323,6 +328,18 @@ actor RunSink: ContactSink {
     func warn(_ warning: String) async {
         if current.warnings.count < SyncRun.maxErrors { current.warnings.append(warning) }
     }
+
+    /// The system says these contacts were deleted (a delta read): their entries go at the end of the run.
+    func remove(_ externalIds: [String]) async throws {
+        try await processing?.value
+        try await loadKnown()
+        for id in externalIds {
+            if let state = known.removeValue(forKey: id) { removed.append(state.seq) }
+        }
+    }
+
+    /// Entries to delete after a delta read.
+    func removedSeqs() -> [Int64] { removed }
 
     /// Entries of the interface the run did not see (after a complete read).
     func unseenSeqs() async throws -> [Int64] {

@@ -79,11 +79,21 @@ public final class TestServer: Sendable {
         try await RawConnection(client: connect())
     }
 
+    /// A new empty directory under this test process's temporary root,
+    /// which is removed when the process exits (tests never leave data behind).
     public static func makeTemporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "switchboard-test-" + UUID().uuidString
+        let path = temporaryRoot + "/" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
+
+    /// One folder per test process, removed at exit (`atexit` runs after Swift Testing's last test).
+    static let temporaryRoot: String = {
+        let root = NSTemporaryDirectory() + "switchboard-test-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: TestServer.temporaryRoot) }
+        return root
+    }()
 }
 
 /// Runs `body` against a fresh server and stops it afterwards, even on failure.

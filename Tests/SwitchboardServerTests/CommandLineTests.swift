@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func configurationFromFileAndEnvironment() throws {
-        let directory = NSTemporaryDirectory() + "sb-config-" + UUID().uuidString
+        let directory = TestServer.makeTemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configPath = directory + "/switchboard.json"
         try Data(#"{"region":"NL","maxBatch":2}"#.utf8).write(to: URL(fileURLWithPath: configPath))

@@ -183,6 +183,8 @@ actor CountingSink: ContactSink {
         self.rejected += rejected.count
     }
 
+    func remove(_ externalIds: [String]) async throws {}
+
     func warn(_ warning: String) async { warnings.append(warning) }
 
     func totals() -> (Int, Int, [String]) { (rows, rejected, warnings) }
