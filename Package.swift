@@ -71,6 +71,8 @@ let package = Package(
         ]),
         .testTarget(name: "SwitchboardConnectorsTests", dependencies: [
             "SwitchboardConnectors", "SwitchboardCore", "SwitchboardTestSupport", "HTTPTestServer",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
 
         // SQLite through GRDB: one implementation of the Core store protocols.

@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import SwitchboardTestSupport
 import Testing
 
 /// The executable end to end: `serve`, `call`, `rpc`, `version`, as separate processes.

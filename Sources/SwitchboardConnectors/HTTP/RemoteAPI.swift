@@ -57,7 +57,7 @@ public struct RemoteResponse: Sendable {
     }
 }
 
-/// Retries: connection errors and 5xx with exponential backoff and jitter,
+/// Retries: dropped connections and 5xx with exponential backoff and jitter,
 /// 429 after the system's `Retry-After`.
 public struct RetryPolicy: Sendable {
     /// Attempts in all, the first included.
@@ -231,7 +231,7 @@ public actor OAuthSession {
 /// retries, rate limit, and errors in the system's own words.
 ///
 /// Every connector goes through here, so each gets the same behaviour:
-/// 5xx and connection errors are retried with backoff and jitter, 429 waits
+/// 5xx and dropped connections are retried with backoff and jitter, 429 waits
 /// for `Retry-After`, 401 refreshes an OAuth token once, and a refusal becomes
 /// a `ConnectorError` carrying the HTTP status and the vendor's message
 /// verbatim (what the seed's product never showed).
@@ -272,8 +272,9 @@ public struct RemoteAPI: Sendable {
             } catch let error as NIOTooManyBytesError {
                 throw ConnectorError(.remote, "\(system) sent an answer larger than 64 MiB for \(request.path): \(error)", system: system)
             } catch {
-                // Connection refused, reset, timed out: worth another try, then said in words.
-                if attempt < retry.attempts, !Task.isCancelled {
+                // A dropped connection is worth another try. A refused or timed-out connect is not:
+                // the HTTP client already retried it until the request's deadline.
+                if attempt < retry.attempts, !Task.isCancelled, Self.worthRetrying(error) {
                     try await Task.sleep(for: retry.backoff(attempt: attempt))
                     continue
                 }
@@ -301,6 +302,13 @@ public struct RemoteAPI: Sendable {
                 throw refusal(response, kind: .remote, request: request)
             }
         }
+    }
+
+    /// Errors where the system may well answer the same request next time.
+    static func worthRetrying(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if let error = error as? IOError { return error.errnoCode == ECONNRESET || error.errnoCode == EPIPE }
+        return false
     }
 
     /// The URL with auth applied; also the bearer token used (to refresh after a 401).
