@@ -204,6 +204,13 @@ public enum Connectors {
         return needs.map(descriptor.capabilities.contains) ?? false
     }
 
+    /// The writer of a system whose contacts can be changed from here, nil otherwise.
+    public static func contactWriter(system: String) -> (any ContactWriter)? {
+        switch system {
+        default: nil
+        }
+    }
+
     /// The contact source of a system, nil when the system has none.
     public static func contactSource(system: String) -> (any ContactSource)? {
         switch system {

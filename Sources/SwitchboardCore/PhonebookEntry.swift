@@ -29,12 +29,17 @@ public struct PhonebookEntry: Sendable, Hashable, Identifiable {
     public var copiedFrom: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// For synced entries: whose the contact is in its system, and the system's version
+    /// of it (ETag, update time), sent back when a change is written through.
+    public var scope: ContactScope?
+    public var remoteVersion: String?
 
     public init(
         id: String, accountId: String, source: Source, displayName: String, firstName: String? = nil,
         lastName: String? = nil, company: String? = nil, department: String? = nil, title: String? = nil,
         email: String? = nil, note: String? = nil, numbers: [EntryNumber] = [], interfaceId: String? = nil,
-        externalId: String? = nil, copiedFrom: String? = nil, createdAt: Date, updatedAt: Date
+        externalId: String? = nil, copiedFrom: String? = nil, createdAt: Date, updatedAt: Date,
+        scope: ContactScope? = nil, remoteVersion: String? = nil
     ) {
         self.id = id
         self.accountId = accountId
@@ -53,6 +58,8 @@ public struct PhonebookEntry: Sendable, Hashable, Identifiable {
         self.copiedFrom = copiedFrom
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.scope = scope
+        self.remoteVersion = remoteVersion
     }
 
     /// The text the book is sorted by: the display name, else the company.

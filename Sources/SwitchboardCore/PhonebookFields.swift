@@ -29,6 +29,23 @@ public struct PhonebookFields: Sendable {
         self.numbers = numbers
     }
 
+    /// Every field of an entry (numbers as they were typed or received): what a
+    /// write-through sends when a caller changed only some of them.
+    public init(_ entry: PhonebookEntry) {
+        self.init(
+            displayName: entry.displayName, firstName: entry.firstName, lastName: entry.lastName, company: entry.company,
+            department: entry.department, title: entry.title, email: entry.email, note: entry.note,
+            numbers: entry.numbers.map { ($0.kind, $0.raw) })
+    }
+
+    /// `self` with every field `changes` sets replaced (nil there: unchanged).
+    public func merging(_ changes: PhonebookFields) -> PhonebookFields {
+        PhonebookFields(
+            displayName: changes.displayName ?? displayName, firstName: changes.firstName ?? firstName,
+            lastName: changes.lastName ?? lastName, company: changes.company ?? company, department: changes.department ?? department,
+            title: changes.title ?? title, email: changes.email ?? email, note: changes.note ?? note, numbers: changes.numbers ?? numbers)
+    }
+
     /// Display name: as given, else first + last, else the company.
     public var resolvedDisplayName: String {
         if let name = displayName?.trimmed, !name.isEmpty { return name }

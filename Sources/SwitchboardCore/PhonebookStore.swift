@@ -53,15 +53,15 @@ public protocol PhonebookStore: Sendable {
     func deleteEntry(accountId: String, id: String) async throws -> Bool
     func entry(accountId: String, id: String) async throws -> PhonebookEntry?
     /// Alphabetical (by sort key, then id), after `cursor`, up to `limit` entries.
-    func entries(accountId: String, source: PhonebookEntry.Source?, after cursor: PhonebookCursor?, limit: Int) async throws -> [KeyedEntry]
+    func entries(accountId: String, filter: PhonebookFilter, after cursor: PhonebookCursor?, limit: Int) async throws -> [KeyedEntry]
     /// Entries with a number indexed under this lookup key ("e164:+49…", "suffix:…"),
     /// at most 1,000, unordered (the caller ranks them).
     func entries(accountId: String, numberKey: String) async throws -> [PhonebookEntry]
     /// Word-prefix search over names, company, department, title and e-mail
     /// (accent- and case-insensitive, any order), best first.
-    func search(accountId: String, words: [String], limit: Int) async throws -> [PhonebookEntry]
+    func search(accountId: String, words: [String], filter: PhonebookFilter, limit: Int) async throws -> [PhonebookEntry]
     /// Entries with a number containing `digits` anywhere.
-    func search(accountId: String, digits: String, limit: Int) async throws -> [PhonebookEntry]
+    func search(accountId: String, digits: String, filter: PhonebookFilter, limit: Int) async throws -> [PhonebookEntry]
     /// The user of the account with this internal extension.
     func user(accountId: String, extensionNumber: String) async throws -> User?
     /// Sets (or clears) the phonebook entry a user's calls are forwarded to.
@@ -71,4 +71,22 @@ public protocol PhonebookStore: Sendable {
     func collationVersion(accountId: String) async throws -> String?
     /// Remakes every sort key of the account with `makeKey` and records `version`, in batches.
     func rebuildSortKeys(accountId: String, version: String, makeKey: @Sendable (String) -> [UInt8]) async throws -> Int
+}
+
+/// Which entries a listing or search covers.
+public struct PhonebookFilter: Sendable, Equatable {
+    public var source: PhonebookEntry.Source?
+    /// Synced entries of one interface (the contacts of one system).
+    public var interfaceId: String?
+    public var scope: ContactScope?
+
+    public init(source: PhonebookEntry.Source? = nil, interfaceId: String? = nil, scope: ContactScope? = nil) {
+        self.source = source
+        self.interfaceId = interfaceId
+        self.scope = scope
+    }
+
+    public static let all = PhonebookFilter()
+    /// The contacts mirrored from systems.
+    public static let synced = PhonebookFilter(source: .synced)
 }

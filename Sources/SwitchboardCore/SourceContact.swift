@@ -41,6 +41,12 @@ public struct SourceContact: Sendable {
             mix(number.kind.rawValue)
             mix(number.text)
         }
+        // A new version with the same fields is still stored: write-through sends it back.
+        // (Only when there are any: the hashes of CSV rows stay what they were before these existed.)
+        if scope != nil || version != nil {
+            mix(scope?.rawValue)
+            mix(version)
+        }
         return hash
     }
 }

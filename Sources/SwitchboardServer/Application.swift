@@ -16,6 +16,7 @@ public final class Application: Sendable {
     public let users: UserService
     public let apiKeys: APIKeyService
     public let phonebook: PhonebookService
+    public let contacts: ContactsService
     public let interfaces: InterfaceService
     public let syncs: SyncService
     public let events: EventBus
@@ -43,6 +44,7 @@ public final class Application: Sendable {
             localDirectory: sync.csvDirectory, temporaryDirectory: configuration.temporaryDirectory)
         options.maximumDownloadBytes = sync.maximumDownloadBytes
         interfaces = InterfaceService(store: store, vault: vault, http: http, options: options)
+        contacts = ContactsService(store: store, interfaces: interfaces, phonebook: phonebook)
         let events = EventBus()
         self.events = events
         syncs = SyncService(store: store, interfaces: interfaces, phonebook: phonebook) { run in

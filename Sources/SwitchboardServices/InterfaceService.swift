@@ -255,6 +255,15 @@ public final class InterfaceService: Sendable {
         }
     }
 
+    /// Records what a remote call found out about the interface's health (e.g. credentials rejected).
+    func setHealth(_ interface: Interface, _ health: Interface.Health, reason: String?) async throws {
+        guard var latest = try await store.interface(accountId: interface.accountId, id: interface.id) else { return }
+        latest.health = health
+        latest.healthReason = reason
+        latest.updatedAt = clock.now()
+        try await store.updateInterface(latest, event: nil)
+    }
+
     /// What a connector needs, credentials decrypted for the call.
     func context(_ interface: Interface) throws -> ConnectorContext {
         ConnectorContext(

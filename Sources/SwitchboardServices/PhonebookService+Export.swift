@@ -10,7 +10,7 @@ extension PhonebookService {
     /// One chunk of the whole book, alphabetical. The CSV header comes with the
     /// first chunk; pass `nextCursor` back for the next one until it is nil.
     public func export(accountId: String, format: ExportFormat, cursor: String?, limit: Int) async throws -> (data: String, count: Int, nextCursor: String?) {
-        let page = try await list(accountId: accountId, source: nil, cursor: cursor, limit: limit)
+        let page = try await list(accountId: accountId, filter: .all, cursor: cursor, limit: limit)
         var data = ""
         switch format {
         case .csv:

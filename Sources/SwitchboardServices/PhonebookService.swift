@@ -124,7 +124,8 @@ public final class PhonebookService: Sendable {
                     for contact in slice {
                         var entry = PhonebookEntry(
                             id: "", accountId: accountId, source: .synced, displayName: "",
-                            interfaceId: interfaceId, externalId: contact.externalId, createdAt: now, updatedAt: now)
+                            interfaceId: interfaceId, externalId: contact.externalId, createdAt: now, updatedAt: now,
+                            scope: contact.scope, remoteVersion: contact.version)
                         do {
                             try self.apply(contact.fields, to: &entry, region: context.region)
                             made.append(.success(KeyedEntry(
@@ -175,28 +176,28 @@ public final class PhonebookService: Sendable {
     }
 
     /// Alphabetical in the account's language; the cursor is opaque.
-    public func list(accountId: String, source: PhonebookEntry.Source?, cursor: String?, limit: Int) async throws -> Page<PhonebookEntry> {
+    public func list(accountId: String, filter: PhonebookFilter, cursor: String?, limit: Int) async throws -> Page<PhonebookEntry> {
         let after = try cursor.map { text -> PhonebookCursor in
             guard let decoded = Self.decodeCursor(text) else { throw SwitchboardError.invalid("cursor", "is not a cursor given by this listing") }
             return decoded
         }
-        let rows = try await store.entries(accountId: accountId, source: source, after: after, limit: limit + 1)
+        let rows = try await store.entries(accountId: accountId, filter: filter, after: after, limit: limit + 1)
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { Self.encodeCursor(PhonebookCursor(sortKey: $0.sortKey, id: $0.entry.id)) } : nil
         return Page(items: page.map(\.entry), nextCursor: next)
     }
 
     /// Words (names, company, e-mail; prefixes, any order, accents ignored) or digits.
-    public func search(accountId: String, query: String, limit: Int) async throws -> [PhonebookEntry] {
+    public func search(accountId: String, query: String, filter: PhonebookFilter = .all, limit: Int) async throws -> [PhonebookEntry] {
         let letters = query.contains { $0.isLetter }
         let digits = query.filter { $0.isASCII && $0.isNumber }
         if !letters && !digits.isEmpty {
-            return try await store.search(accountId: accountId, digits: String(digits), limit: limit)
+            return try await store.search(accountId: accountId, digits: String(digits), filter: filter, limit: limit)
         }
         // Split as the index's tokenizer does (on anything but letters and digits), so each word is one prefix term.
         let words = query.split { !($0.isLetter || $0.isNumber) }.map(String.init)
         guard !words.isEmpty else { throw SwitchboardError.invalid("q", "needs at least one letter or digit") }
-        return try await store.search(accountId: accountId, words: words, limit: limit)
+        return try await store.search(accountId: accountId, words: words, filter: filter, limit: limit)
     }
 
 
@@ -212,6 +213,13 @@ public final class PhonebookService: Sendable {
 
     private func keyed(_ entry: PhonebookEntry) async throws -> KeyedEntry {
         KeyedEntry(entry: entry, sortKey: try await context(entry.accountId).collator.key(entry.sortText))
+    }
+
+    /// Checks fields as `create` would, without storing anything (write-through checks
+    /// before it asks the remote system to change).
+    public func validate(_ fields: PhonebookFields, region: String) throws {
+        var scratch = PhonebookEntry(id: "", accountId: "", source: .synced, displayName: "", createdAt: clock.now(), updatedAt: clock.now())
+        try apply(fields, to: &scratch, region: region)
     }
 
     private func apply(_ fields: PhonebookFields, to entry: inout PhonebookEntry, region: String) throws {

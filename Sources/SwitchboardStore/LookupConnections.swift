@@ -176,7 +176,8 @@ final class LookupConnections: Sendable {
             displayName: text(s, 5) ?? "", firstName: text(s, 6), lastName: text(s, 7), company: text(s, 8), department: text(s, 9),
             title: text(s, 10), email: text(s, 11), note: text(s, 12), numbers: PhonebookEntryRow.decodeNumbers(text(s, 13) ?? ""),
             interfaceId: text(s, 14), externalId: text(s, 15), copiedFrom: text(s, 16),
-            createdAt: date(s, 17), updatedAt: date(s, 18))
+            createdAt: date(s, 17), updatedAt: date(s, 18), scope: text(s, 19).flatMap(ContactScope.init(rawValue:)),
+            remoteVersion: text(s, 20))
     }
 
     static let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -65,5 +65,13 @@ extension SQLiteStore {
             // foreign key's cascade; one index less to maintain per synced row.
             try db.execute(sql: "DROP INDEX IF EXISTS phonebookEntry_on_accountId")
         }
+        migrator.registerMigration("2026-11-25-contact-scope-version") { db in
+            // Synced entries are the local mirror of a system's contacts (no second copy):
+            // whose the contact is there, and the system's version of it for write-through.
+            try db.alter(table: "phonebookEntry") { t in
+                t.add(column: "scope", .text)
+                t.add(column: "remoteVersion", .text)
+            }
+        }
     }
 }

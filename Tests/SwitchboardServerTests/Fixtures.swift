@@ -50,3 +50,26 @@ func errorCode(_ body: () async throws -> JSONValue) async -> Int? {
         return -1
     }
 }
+
+// MARK: interfaces and syncs
+
+/// Polls `syncs.get` until the run has ended.
+func finished(_ client: SwitchboardClient, _ runId: JSONValue?) async throws -> JSONValue {
+    let id = try requireString(runId)
+    for _ in 0..<600 {
+        let run = try await client.call("syncs.get", ["runId": .string(id)])
+        if run["state"] == "succeeded" || run["state"] == "failed" { return run }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    throw TestSupportError("run \(id) did not finish")
+}
+
+func sync(_ client: SwitchboardClient, _ interfaceId: JSONValue?, mode: String = "incremental") async throws -> JSONValue {
+    let started = try await client.call("interfaces.sync", ["id": interfaceId!, "mode": .string(mode)])
+    return try await finished(client, started["runId"])
+}
+
+func csvInterface(_ client: SwitchboardClient, settings: JSONObject) async throws -> JSONValue {
+    let interface = try await client.call("interfaces.order", ["system": "csv", "name": "Intranet phonebook"])
+    return try await client.call("interfaces.configure", ["id": interface["id"]!, "settings": .object(settings)])
+}

@@ -1,5 +1,6 @@
 import JSONRPC
 import Logging
+import SwitchboardConnectors
 import SwitchboardCore
 
 /// The one place where domain errors become protocol errors.
@@ -17,6 +18,17 @@ enum ErrorMapping {
             case .conflict: return RPCError(.conflict, "Conflict: \(error.message)", data: payload)
             case .validation: return RPCError(.validationFailed, "Validation failed: \(error.message)", data: payload)
             }
+        }
+        if let error = error as? ConnectorError {
+            // An external system said no: its name, HTTP status and own words go to the caller verbatim.
+            var data = JSONObject()
+            if let system = error.system { data.append("system", .string(system)) }
+            if let status = error.status { data.append("status", .int(Int64(status))) }
+            if let said = error.systemMessage { data.append("message", .string(said)) }
+            data.append("problem", .string(error.kind.rawValue))
+            if let field = error.field { data.append("field", .string("settings." + field)) }
+            let code: RPCError.Code = error.kind == .unauthorized ? .upstreamCredentials : .upstreamError
+            return RPCError(code, error.message, data: .object(data))
         }
         if error is CancellationError { return RPCError(.timedOut, "Request cancelled", data: ["method": .string(method)]) }
         // Unexpected: log the detail, never send it.

@@ -6,7 +6,6 @@ import SwitchboardServices
 extension Methods {
     static func phonebook(_ app: Application) -> [MethodSpec] {
         let book = app.phonebook
-        let entryFields: Set<String> = ["name", "firstName", "lastName", "company", "department", "title", "email", "note", "numbers"]
         return [
             MethodSpec("phonebook.list", .anyRole) { params, call in
                 try params.expectOnly(Params.pagingFields.union(["source"]))
@@ -17,7 +16,8 @@ extension Methods {
                 }
                 let limit = Int(try params.optionalInt("limit", in: 1...1_000) ?? 100)
                 let page = try await book.list(
-                    accountId: call.principal.accountId, source: source, cursor: try params.optionalString("cursor", maxLength: 2_000), limit: limit)
+                    accountId: call.principal.accountId, filter: PhonebookFilter(source: source),
+                    cursor: try params.optionalString("cursor", maxLength: 2_000), limit: limit)
                 return page.json(JSONValue.entry)
             },
             MethodSpec("phonebook.get", .anyRole) { params, call in
@@ -38,12 +38,12 @@ extension Methods {
                 return .lookup(result, region: region)
             },
             MethodSpec("phonebook.create", .admins) { params, call in
-                try params.expectOnly(entryFields)
+                try params.expectOnly(Params.entryFields)
                 let region = try await book.region(accountId: call.principal.accountId, userId: call.principal.userId)
                 return .entry(try await book.create(accountId: call.principal.accountId, try params.phonebookFields(), region: region))
             },
             MethodSpec("phonebook.update", .admins) { params, call in
-                try params.expectOnly(entryFields.union(["id"]))
+                try params.expectOnly(Params.entryFields.union(["id"]))
                 let region = try await book.region(accountId: call.principal.accountId, userId: call.principal.userId)
                 return .entry(try await book.update(
                     accountId: call.principal.accountId, id: try params.string("id", maxLength: 64), try params.phonebookFields(), region: region))
@@ -86,6 +86,9 @@ extension Methods {
 }
 
 extension Params {
+    /// The params that carry an entry's (or a contact's) fields.
+    static let entryFields: Set<String> = ["name", "firstName", "lastName", "company", "department", "title", "email", "note", "numbers"]
+
     /// Entry fields; `numbers` is `[{type, number}]` with type phone|mobile|home|fax|other (default phone).
     func phonebookFields() throws(RPCError) -> PhonebookFields {
         var numbers: [(kind: EntryNumber.Kind, text: String)]? = nil
@@ -177,6 +180,11 @@ extension JSONStreamWriter {
             }
             w.field("interfaceId", e.interfaceId)
             w.field("externalId", e.externalId)
+            if e.source == .synced {
+                // The contact in its system: whose it is there, and its version (what write-through sends back).
+                w.field("scope", e.scope?.rawValue)
+                w.field("remoteVersion", e.remoteVersion)
+            }
             w.field("copiedFrom", e.copiedFrom)
             w.field("createdAt", RFC3339.string(e.createdAt))
             w.field("updatedAt", RFC3339.string(e.updatedAt))

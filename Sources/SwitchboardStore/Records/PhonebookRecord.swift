@@ -10,19 +10,19 @@ enum PhonebookEntryRow {
     /// Columns in the order every SELECT of this file uses.
     static let columns = """
         seq, id, accountId, source, sortKey, displayName, firstName, lastName, company, department, title, email, note, \
-        numbers, interfaceId, externalId, copiedFrom, createdAt, updatedAt
+        numbers, interfaceId, externalId, copiedFrom, createdAt, updatedAt, scope, remoteVersion
         """
     static let prefixedColumns = columns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         .joined(separator: ", ")
 
     static let insertSQL = """
         INSERT INTO phonebookEntry (id, accountId, source, sortKey, displayName, firstName, lastName, company, department, title, \
-        email, note, numbers, interfaceId, externalId, copiedFrom, createdAt, updatedAt, sourceHash) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        email, note, numbers, interfaceId, externalId, copiedFrom, createdAt, updatedAt, sourceHash, scope, remoteVersion) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let updateSQL = """
         UPDATE phonebookEntry SET sortKey = ?, displayName = ?, firstName = ?, lastName = ?, company = ?, department = ?, \
-        title = ?, email = ?, note = ?, numbers = ?, updatedAt = ?, sourceHash = ? WHERE seq = ?
+        title = ?, email = ?, note = ?, numbers = ?, updatedAt = ?, sourceHash = ?, scope = ?, remoteVersion = ? WHERE seq = ?
         """
 
     static func insertArguments(_ keyed: KeyedEntry) -> StatementArguments {
@@ -30,7 +30,7 @@ enum PhonebookEntryRow {
         return [
             e.id, e.accountId, e.source.rawValue, Data(keyed.sortKey), e.displayName, e.firstName, e.lastName, e.company,
             e.department, e.title, e.email, e.note, encodeNumbers(e.numbers), e.interfaceId, e.externalId, e.copiedFrom,
-            e.createdAt, e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) },
+            e.createdAt, e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) }, e.scope?.rawValue, e.remoteVersion,
         ]
     }
 
@@ -38,7 +38,7 @@ enum PhonebookEntryRow {
         let e = keyed.entry
         return [
             Data(keyed.sortKey), e.displayName, e.firstName, e.lastName, e.company, e.department, e.title, e.email, e.note,
-            encodeNumbers(e.numbers), e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) }, seq,
+            encodeNumbers(e.numbers), e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) }, e.scope?.rawValue, e.remoteVersion, seq,
         ]
     }
 
@@ -47,7 +47,8 @@ enum PhonebookEntryRow {
             id: row[1], accountId: row[2], source: PhonebookEntry.Source(rawValue: row[3]) ?? .manual, displayName: row[5],
             firstName: row[6], lastName: row[7], company: row[8], department: row[9], title: row[10], email: row[11], note: row[12],
             numbers: decodeNumbers(row[13]), interfaceId: row[14], externalId: row[15], copiedFrom: row[16],
-            createdAt: row[17], updatedAt: row[18])
+            createdAt: row[17], updatedAt: row[18], scope: (row[19] as String?).flatMap(ContactScope.init(rawValue:)),
+            remoteVersion: row[20])
         let key: Data = row[4]
         return KeyedEntry(entry: entry, sortKey: Array(key))
     }
@@ -252,14 +253,11 @@ extension SQLiteStore {
         }
     }
 
-    public func entries(accountId: String, source: PhonebookEntry.Source?, after cursor: PhonebookCursor?, limit: Int) async throws -> [KeyedEntry] {
+    public func entries(accountId: String, filter: PhonebookFilter, after cursor: PhonebookCursor?, limit: Int) async throws -> [KeyedEntry] {
         try await writer.read { db in
             var sql = "SELECT \(PhonebookEntryRow.columns) FROM phonebookEntry WHERE accountId = ?"
             var arguments: StatementArguments = [accountId]
-            if let source {
-                sql += " AND source = ?"
-                arguments += [source.rawValue]
-            }
+            Self.restrict(&sql, &arguments, to: filter, table: "phonebookEntry")
             if let cursor {
                 // Keyset paging: stable while entries are added or removed elsewhere in the book.
                 sql += " AND (sortKey, id) > (?, ?)"
@@ -282,34 +280,56 @@ extension SQLiteStore {
         }
     }
 
-    public func search(accountId: String, words: [String], limit: Int) async throws -> [PhonebookEntry] {
+    /// Adds the filter's conditions to a WHERE clause over `table` (a name or an alias).
+    static func restrict(_ sql: inout String, _ arguments: inout StatementArguments, to filter: PhonebookFilter, table: String) {
+        if let source = filter.source {
+            sql += " AND \(table).source = ?"
+            arguments += [source.rawValue]
+        }
+        if let interfaceId = filter.interfaceId {
+            sql += " AND \(table).interfaceId = ?"
+            arguments += [interfaceId]
+        }
+        if let scope = filter.scope {
+            sql += " AND \(table).scope = ?"
+            arguments += [scope.rawValue]
+        }
+    }
+
+    public func search(accountId: String, words: [String], filter: PhonebookFilter, limit: Int) async throws -> [PhonebookEntry] {
         // Each word becomes a quoted prefix term; FTS5 ANDs them, in any order.
         let query = words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }.joined(separator: " ")
         guard !query.isEmpty else { return [] }
         // Searches can touch many rows: they run on GRDB's readers, not the caller's thread.
         return try await writer.read { db in
-            try Self.fetchEntries(db, sql: """
+            var sql = """
                 SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookWords w JOIN phonebookEntry e ON e.seq = w.rowid
                 WHERE phonebookWords MATCH ? AND e.accountId = ?
-                ORDER BY bm25(phonebookWords), e.sortKey, e.id LIMIT ?
-                """, arguments: [query, accountId, limit])
+                """
+            var arguments: StatementArguments = [query, accountId]
+            Self.restrict(&sql, &arguments, to: filter, table: "e")
+            sql += " ORDER BY bm25(phonebookWords), e.sortKey, e.id LIMIT ?"
+            arguments += [limit]
+            return try Self.fetchEntries(db, sql: sql, arguments: arguments)
         }
     }
 
-    public func search(accountId: String, digits: String, limit: Int) async throws -> [PhonebookEntry] {
+    public func search(accountId: String, digits: String, filter: PhonebookFilter, limit: Int) async throws -> [PhonebookEntry] {
         try await writer.read { db in
+            var sql = "SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookDigits d JOIN phonebookEntry e ON e.seq = d.rowid WHERE "
+            var arguments: StatementArguments
             if digits.count >= 3 {
-                return try Self.fetchEntries(db, sql: """
-                    SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookDigits d JOIN phonebookEntry e ON e.seq = d.rowid
-                    WHERE phonebookDigits MATCH ? AND e.accountId = ?
-                    ORDER BY e.sortKey, e.id LIMIT ?
-                    """, arguments: ["\"\(digits)\"", accountId, limit])
+                sql += "phonebookDigits MATCH ? AND e.accountId = ?"
+                arguments = ["\"\(digits)\"", accountId]
+            } else {
+                // Under three digits the trigram index cannot help; such short queries scan.
+                sql += "e.accountId = ? AND d.digits LIKE ?"
+                arguments = [accountId, "%\(digits)%"]
             }
-            // Under three digits the trigram index cannot help; such short queries scan.
-            return try Self.fetchEntries(db, sql: """
-                SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookDigits d JOIN phonebookEntry e ON e.seq = d.rowid
-                WHERE e.accountId = ? AND d.digits LIKE ? ORDER BY e.sortKey, e.id LIMIT ?
-                """, arguments: [accountId, "%\(digits)%", limit])
+            Self.restrict(&sql, &arguments, to: filter, table: "e")
+            sql += " ORDER BY e.sortKey, e.id LIMIT ?"
+            arguments += [limit]
+            return try Self.fetchEntries(db, sql: sql, arguments: arguments)
         }
     }
 
