@@ -103,11 +103,39 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
+        // libedit's native <histedit.h> API (Debian libedit-dev, not GNU readline), with C wrappers for its variadic calls.
+        .systemLibrary(
+            name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
+        ),
+        // The shell's line editor: emacs keys, history file, Tab completion, messages above the prompt.
+        .target(name: "SwitchboardLineEditor", dependencies: ["CLibEdit"]),
+
+        // The admin shell (`switchboard shell`): commands, completion, rendering. Talks to the server only through the protocol.
+        .target(name: "SwitchboardShell", dependencies: ["JSONRPC", "SwitchboardClient"]),
+        .testTarget(name: "SwitchboardShellTests", dependencies: [
+            "SwitchboardShell", "SwitchboardTestSupport", "SwitchboardClient", "JSONRPC",
+        ]),
+
         // A real HTTP/1.1 server on loopback for connector tests (the remote systems' simulators use it).
         .target(name: "HTTPTestServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+
+        // Test support: the SaaS systems' documented APIs served on loopback (sipgate, Pipedrive), never in the product.
+        .target(name: "ConnectorSimulators", dependencies: [
+            "HTTPTestServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "ConnectorSimulatorsTests", dependencies: ["ConnectorSimulators", "HTTPTestServer"]),
+
+        // Test support: a real Radicale CardDAV server (pip install radicale) on a free loopback port.
+        .target(name: "RadicaleTestServer"),
+        .testTarget(name: "CardDAVTests", dependencies: [
+            "SwitchboardConnectors", "SwitchboardCore", "RadicaleTestServer",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
 
         // In-process server on port 0, temporary data directories.
@@ -121,12 +149,20 @@ let package = Package(
         ]),
         .testTarget(name: "SwitchboardServerTests", dependencies: [
             "SwitchboardTestSupport", "SwitchboardServer", "SwitchboardClient", "JSONRPC", "SwitchboardCore", "HTTPTestServer",
+            "ConnectorSimulators", "RadicaleTestServer",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
-        // The one executable: serve | rpc | call | version | bench.
+        // Benchmarks that need test support (the vendor simulators): not part of the product.
+        .executableTarget(
+            name: "connector-bench", dependencies: [
+                "ConnectorSimulators", "SwitchboardServer", "SwitchboardCore", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ConnectorBench"),
+
+        // The one executable: serve | shell | rpc | call | version | bench.
         .executableTarget(name: "switchboard", dependencies: [
-            "SwitchboardServer", "SwitchboardClient", "JSONRPC",
+            "SwitchboardServer", "SwitchboardClient", "SwitchboardShell", "SwitchboardLineEditor", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

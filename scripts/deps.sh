@@ -14,6 +14,7 @@ SWITCHBOARD_APT_PACKAGES=(
   python3             # the Python client and its tests
   curl                # an independent HTTP client in the HTTP test server's tests
   ca-certificates     # https CSV sources
+  libxml2             # FoundationXML (CardDAV's WebDAV XML)
 )
 
 switchboard_install_deps() {
@@ -37,4 +38,12 @@ switchboard_install_deps() {
     echo "error: the Swift 6.3 toolchain is not on PATH (see https://www.swift.org/install/linux/)" >&2
     exit 1
   }
+}
+
+# Radicale, the real CardDAV server the CardDAV tests run against (PyPI; tests only).
+switchboard_install_radicale() {
+  python3 -c 'import radicale' 2>/dev/null && return 0
+  echo "==> installing radicale (pip)"
+  python3 -m pip install --quiet 'radicale==3.9.0' 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages 'radicale==3.9.0'
 }

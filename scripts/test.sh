@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 switchboard_install_deps
+switchboard_install_radicale
 
 echo "==> building (debug, with tests)"
 swift build --build-tests

@@ -10,6 +10,8 @@ public struct HTTPTestRequest: Sendable {
     public var headers: [(String, String)]
     /// The whole request body (empty when there is none).
     public var body: [UInt8]
+    /// The values of the matched route's "{name}" segments, percent-decoded (empty for exact routes).
+    public var pathParameters: [String: String] = [:]
 
     public init(method: String, path: String, query: String? = nil, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.method = method

@@ -5,8 +5,10 @@ import Synchronization
 
 /// A real HTTP/1.1 server on 127.0.0.1, on a port the OS chooses, for connector tests.
 ///
-/// Routes are matched by method and path (the query is ignored); a HEAD request with no HEAD
-/// route of its own is answered by the GET route without the body. Every request is recorded.
+/// Routes are matched by method and path (the query is ignored); a path may have parameter
+/// segments ("/contacts/{id}"), tried after the exact paths. A HEAD request with no HEAD route
+/// of its own is answered by the GET route without the body; what no route matches goes to the
+/// fallback handler, or answers 404. Every request is recorded.
 /// Connections are kept alive unless the client (or the response) says `Connection: close`.
 /// It runs on NIO's shared event loop group; `shutdown()` closes the listener and all connections.
 public final class HTTPTestServer: Sendable {
@@ -54,8 +56,22 @@ public final class HTTPTestServer: Sendable {
 
     /// Routes: the handler is called for each request to (method, path); unknown routes answer
     /// 404 with body "not found: PATH". Routing the same (method, path) again replaces the handler.
+    /// A path segment in braces is a parameter: `route("GET", "/contacts/{id}")` matches
+    /// "/contacts/a%20b" with `request.pathParameters["id"] == "a b"`. Exact paths are tried
+    /// first, then the patterns in the order they were first routed.
     public func route(_ method: String = "GET", _ path: String, _ handler: @escaping Handler) {
-        core.state.withLock { $0.routes[RouteKey(method, path)] = handler }
+        if let pattern = RoutePattern(method: method, path: path, handler: handler) {
+            core.state.withLock { $0.add(pattern) }
+        } else {
+            core.state.withLock { $0.routes[RouteKey(method, path)] = handler }
+        }
+    }
+
+    /// Answers every request that no route (and no GET route, for HEAD) matches, instead of the
+    /// 404 "not found: PATH" — for a simulated API whose unknown paths have their own error body.
+    /// Setting it again replaces it.
+    public func fallback(_ handler: @escaping Handler) {
+        core.state.withLock { $0.fallback = handler }
     }
 
     /// A GET route: `server.route("/path") { request in ... }`. (Swift cannot skip the defaulted
@@ -144,6 +160,8 @@ struct Credentials: Sendable {
 
 struct ServerState: Sendable {
     var routes: [RouteKey: HTTPTestServer.Handler] = [:]
+    var patterns: [RoutePattern] = []
+    var fallback: HTTPTestServer.Handler?
     var files: [String: FileVersion] = [:]
     var requests: [HTTPTestRequest] = []
     var connections: [ObjectIdentifier: any Channel] = [:]
@@ -179,10 +197,13 @@ final class ServerCore: Sendable {
     /// Records the request and answers it on `promise` from a task (the handler is async and may
     /// be delayed). The promise is always completed, also when the task is cancelled by shutdown.
     func respond(to request: HTTPTestRequest, promise: EventLoopPromise<HTTPTestResponse>) {
-        let handler = state.withLock { state -> HTTPTestServer.Handler? in
-            state.requests.append(request)
-            return state.routes[RouteKey(request.method, request.path)]
-                ?? (request.method == "HEAD" ? state.routes[RouteKey("GET", request.path)] : nil)
+        let (handler, request) = state.withLock { state -> (HTTPTestServer.Handler?, HTTPTestRequest) in
+            let found = state.handler(method: request.method, path: request.path)
+                ?? (request.method == "HEAD" ? state.handler(method: "GET", path: request.path) : nil)
+            var routed = request
+            routed.pathParameters = found?.1 ?? [:]
+            state.requests.append(routed)
+            return (found?.0 ?? state.fallback, routed)
         }
         let answer: HTTPTestServer.Handler = handler ?? { request in .text("not found: \(request.path)", status: 404) }
         // The task is stored under the lock before it can run its own removal.

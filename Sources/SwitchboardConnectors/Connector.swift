@@ -48,14 +48,19 @@ public struct ConnectorDescriptor: Sendable {
     public var capabilities: [Capability]
     /// Settings that must be valid together (e.g. exactly one of `url` and `path`), checked by the connector.
     public var settingsRule: String?
+    /// The vendor's published request rate (per second), nil when it has none; an interface's
+    /// `requestsPerSecond` setting overrides it.
+    public var requestsPerSecond: Double?
 
-    public init(system: String, label: String, summary: String, fields: [FieldSpec], capabilities: [Capability], settingsRule: String? = nil) {
+    public init(system: String, label: String, summary: String, fields: [FieldSpec], capabilities: [Capability], settingsRule: String? = nil,
+                requestsPerSecond: Double? = nil) {
         self.system = system
         self.label = label
         self.summary = summary
         self.fields = fields
         self.capabilities = capabilities
         self.settingsRule = settingsRule
+        self.requestsPerSecond = requestsPerSecond
     }
 
     public func field(_ name: String) -> FieldSpec? { fields.first { $0.name == name } }
@@ -75,9 +80,15 @@ public struct ConnectorContext: Sendable {
     public var temporaryDirectory: String
     /// A larger download fails the run (the spool must not fill the disk).
     public var maximumDownloadBytes: Int
+    /// The interface's own limiter (kept across runs and write-throughs), set to the
+    /// vendor's published limit or the interface's `requestsPerSecond` setting.
+    public var limiter: RateLimiter?
+    /// Stores credentials a connector changed (rotated OAuth tokens), sealed, before they are used.
+    public var saveCredentials: @Sendable ([String: String]) async throws -> Void
 
     public init(settings: [String: String], credentials: [String: String], http: HTTPClient, timeout: Duration,
-                localDirectory: String?, temporaryDirectory: String, maximumDownloadBytes: Int = 2 << 30) {
+                localDirectory: String?, temporaryDirectory: String, maximumDownloadBytes: Int = 2 << 30, limiter: RateLimiter? = nil,
+                saveCredentials: @escaping @Sendable ([String: String]) async throws -> Void = { _ in }) {
         self.settings = settings
         self.credentials = credentials
         self.http = http
@@ -85,6 +96,8 @@ public struct ConnectorContext: Sendable {
         self.localDirectory = localDirectory
         self.temporaryDirectory = temporaryDirectory
         self.maximumDownloadBytes = maximumDownloadBytes
+        self.limiter = limiter
+        self.saveCredentials = saveCredentials
     }
 }
 
@@ -150,7 +163,9 @@ public protocol ContactWriter: Sendable {
     /// Creates the contact (shared where the system distinguishes) and returns it as the system stored it.
     func create(_ context: ConnectorContext, _ fields: PhonebookFields) async throws -> SourceContact
     /// Replaces the contact's fields; `version` (an ETag) guards against overwriting someone else's change.
-    func update(_ context: ConnectorContext, externalId: String, version: String?, _ fields: PhonebookFields) async throws -> SourceContact
+    /// `scope` is the contact's scope as last read (systems that need it on every write, like sipgate).
+    func update(_ context: ConnectorContext, externalId: String, version: String?, scope: ContactScope?, _ fields: PhonebookFields) async throws
+        -> SourceContact
     func delete(_ context: ConnectorContext, externalId: String, version: String?) async throws
 }
 
@@ -165,7 +180,9 @@ public protocol ContactSource: Sendable {
 
 /// The catalogue: every system the product knows, and its connector.
 public enum Connectors {
-    public static let catalog: [ConnectorDescriptor] = [CSVConnector.descriptor]
+    public static let catalog: [ConnectorDescriptor] = [
+        CSVConnector.descriptor, CardDAVConnector.descriptor, SipgateConnector.descriptor, PipedriveConnector.descriptor,
+    ]
 
     public static func descriptor(system: String) -> ConnectorDescriptor? {
         catalog.first { $0.system == system }
@@ -176,6 +193,9 @@ public enum Connectors {
         do {
             switch system {
             case CSVConnector.descriptor.system: try CSVConnector.validate(settings: settings)
+            case PipedriveConnector.descriptor.system: try PipedriveConnector.validate(settings: settings)
+            case SipgateConnector.descriptor.system: try SipgateConnector.validate(settings: settings)
+            case CardDAVConnector.descriptor.system: try CardDAVConnector.validate(settings: settings)
             default: break
             }
         } catch {
@@ -184,9 +204,13 @@ public enum Connectors {
     }
 
     /// Whether an interface has what its connector needs to run (scheduled syncs wait until then).
-    public static func isReady(system: String, settings: [String: String]) -> Bool {
+    /// `credentials` are the names of the credentials set.
+    public static func isReady(system: String, settings: [String: String], credentials: Set<String>) -> Bool {
         switch system {
         case CSVConnector.descriptor.system: settings["url"] != nil || settings["path"] != nil
+        case PipedriveConnector.descriptor.system: credentials.contains("apiToken") || credentials.contains("accessToken")
+        case SipgateConnector.descriptor.system: SipgateConnector.isReady(credentials: credentials)
+        case CardDAVConnector.descriptor.system: settings["url"] != nil && (settings["username"] == nil || credentials.contains("password"))
         default: false
         }
     }
@@ -207,6 +231,9 @@ public enum Connectors {
     /// The writer of a system whose contacts can be changed from here, nil otherwise.
     public static func contactWriter(system: String) -> (any ContactWriter)? {
         switch system {
+        case PipedriveConnector.descriptor.system: PipedriveConnector()
+        case SipgateConnector.descriptor.system: SipgateConnector()
+        case CardDAVConnector.descriptor.system: CardDAVConnector()
         default: nil
         }
     }
@@ -215,6 +242,9 @@ public enum Connectors {
     public static func contactSource(system: String) -> (any ContactSource)? {
         switch system {
         case CSVConnector.descriptor.system: CSVConnector()
+        case PipedriveConnector.descriptor.system: PipedriveConnector()
+        case SipgateConnector.descriptor.system: SipgateConnector()
+        case CardDAVConnector.descriptor.system: CardDAVConnector()
         default: nil
         }
     }

@@ -55,7 +55,7 @@ public struct ContactsService: Sendable {
         try phonebook.validate(fields, region: region)
         let (interface, writer, externalId) = try await writable(current)
         let updated = try await remote(interface) {
-            try await writer.update($0, externalId: externalId, version: current.remoteVersion, fields)
+            try await writer.update($0, externalId: externalId, version: current.remoteVersion, scope: current.scope, fields)
         }
         return try await store(updated, interface: interface, replacing: current)
     }
@@ -84,6 +84,9 @@ public struct ContactsService: Sendable {
     private func writable(_ entry: PhonebookEntry) async throws -> (Interface, any ContactWriter, String) {
         guard let interfaceId = entry.interfaceId, let externalId = entry.externalId else {
             throw SwitchboardError.conflict("contact \(entry.id) has no record in a system to write to")
+        }
+        guard entry.scope != .internal else {
+            throw SwitchboardError.conflict("contact \(entry.id) is in the system's own directory of its users (scope internal), which is read-only")
         }
         let (interface, writer) = try await writable(accountId: entry.accountId, interfaceId: interfaceId)
         return (interface, writer, externalId)

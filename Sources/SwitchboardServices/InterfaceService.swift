@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import SwitchboardConnectors
 import SwitchboardCore
 
@@ -32,6 +33,8 @@ public final class InterfaceService: Sendable {
     let http: HTTPClient
     let options: Options
     let clock: WallClock
+    /// One per interface that has a rate, kept for the server's life: syncs and write-throughs share it.
+    private let limiters = Mutex<[String: (rate: Double, limiter: RateLimiter)]>([:])
 
     public init(store: any SwitchboardStore, vault: CredentialVault, http: HTTPClient, options: Options, clock: WallClock = .system) {
         self.store = store
@@ -266,10 +269,37 @@ public final class InterfaceService: Sendable {
 
     /// What a connector needs, credentials decrypted for the call.
     func context(_ interface: Interface) throws -> ConnectorContext {
-        ConnectorContext(
+        let store = self.store, vault = self.vault, clock = self.clock
+        let accountId = interface.accountId, interfaceId = interface.id
+        return ConnectorContext(
             settings: interface.settings, credentials: try credentials(interface), http: http, timeout: options.remoteTimeout,
             localDirectory: options.localDirectory, temporaryDirectory: options.temporaryDirectory,
-            maximumDownloadBytes: options.maximumDownloadBytes)
+            maximumDownloadBytes: options.maximumDownloadBytes, limiter: limiter(interface),
+            saveCredentials: { changed in
+                // Read again: an admin may have set credentials meanwhile; only the connector's names change.
+                guard var latest = try await store.interface(accountId: accountId, id: interfaceId) else { return }
+                var values = try latest.sealedCredentials.map { try vault.open($0, interfaceId: interfaceId) } ?? [:]
+                let now = clock.now()
+                for (name, value) in changed {
+                    values[name] = value
+                    latest.credentialsSetAt[name] = now
+                }
+                latest.sealedCredentials = try vault.seal(values, interfaceId: interfaceId)
+                latest.updatedAt = now
+                try await store.updateInterface(latest, event: nil)
+            })
+    }
+
+    /// The interface's rate limiter: its `requestsPerSecond` setting, else its system's published rate.
+    func limiter(_ interface: Interface) -> RateLimiter? {
+        let rate = interface.settings["requestsPerSecond"].flatMap(Double.init) ?? Connectors.descriptor(system: interface.system)?.requestsPerSecond
+        guard let rate, rate > 0 else { return nil }
+        return limiters.withLock { limiters in
+            if let existing = limiters[interface.id], existing.rate == rate { return existing.limiter }
+            let limiter = RateLimiter(perSecond: rate, burst: max(1, Int(rate * 2)))
+            limiters[interface.id] = (rate, limiter)
+            return limiter
+        }
     }
 
     func credentials(_ interface: Interface) throws -> [String: String] {

@@ -73,7 +73,8 @@ public actor SyncService {
             _ = try await interfaces.activate(interface, actor: "scheduler", at: now)
         }
         for interface in try await store.interfaces(inStates: [.active]) where running[interface.id] == nil {
-            guard interface.dataFlow.contactsIn, Connectors.isReady(system: interface.system, settings: interface.settings) else { continue }
+            guard interface.dataFlow.contactsIn, Connectors.isReady(system: interface.system, settings: interface.settings,
+                                                                           credentials: Set(interface.credentialsSetAt.keys)) else { continue }
             if let last = interface.lastSyncAt, last.addingTimeInterval(Double(interface.syncIntervalMinutes) * 60) > now { continue }
             do {
                 _ = try await start(accountId: interface.accountId, interfaceId: interface.id, trigger: .scheduled, actor: "scheduler")
@@ -216,7 +217,7 @@ public actor SyncService {
             case .success(let keyed):
                 if keyed.seq != nil { updates.append(keyed) } else { inserts.append(keyed) }
             case .failure(let rejected):
-                run.reject(RowError(line: contact.line, reason: rejected.reason))
+                run.reject(RowError(line: contact.line, reason: rejected.reason, externalId: contact.externalId))
                 // A row that exists but is now invalid keeps its old entry rather than being deleted.
             }
         }

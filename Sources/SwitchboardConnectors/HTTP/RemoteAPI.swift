@@ -252,7 +252,7 @@ public struct RemoteAPI: Sendable {
         self.auth = auth
         self.http = context.http
         self.timeout = context.timeout
-        self.limiter = limiter
+        self.limiter = limiter ?? context.limiter
         self.retry = retry
     }
 
@@ -381,5 +381,35 @@ public struct RemoteAPI: Sendable {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
         return pairs.map { encode($0.0) + "=" + encode($0.1) }.joined(separator: "&")
+    }
+}
+
+extension OAuthSession {
+    /// The credential names every OAuth connector uses; the catalogue lists them as secret fields.
+    public static let credentialFields: [FieldSpec] = [
+        FieldSpec("accessToken", "OAuth access token", kind: .credential),
+        FieldSpec("refreshToken", "OAuth refresh token", kind: .credential, help: "refreshed tokens are stored automatically"),
+        FieldSpec("clientId", "OAuth client id", kind: .credential),
+        FieldSpec("clientSecret", "OAuth client secret", kind: .credential),
+        FieldSpec("accessTokenExpiresAt", "When the access token expires (ISO 8601; kept up to date by the server)", kind: .credential),
+    ]
+
+    /// A session from an interface's OAuth credentials, or nil when it has no access token.
+    /// Refreshed tokens are stored (sealed) through the context before they are used.
+    public static func from(_ context: ConnectorContext, system: String, tokenURL: String, credentialsInBody: Bool = false) -> OAuthSession? {
+        let c = context.credentials
+        guard let access = c["accessToken"], !access.isEmpty else { return nil }
+        let expiry = c["accessTokenExpiresAt"].flatMap { try? Date($0, strategy: .iso8601) }
+        let save = context.saveCredentials
+        return OAuthSession(
+            system: system, tokens: Tokens(accessToken: access, refreshToken: c["refreshToken"], expiresAt: expiry),
+            client: Client(tokenURL: tokenURL, clientId: c["clientId"] ?? "", clientSecret: c["clientSecret"] ?? "", credentialsInBody: credentialsInBody),
+            http: context.http, timeout: context.timeout
+        ) { tokens in
+            var changed = ["accessToken": tokens.accessToken]
+            if let refresh = tokens.refreshToken { changed["refreshToken"] = refresh }
+            if let expiry = tokens.expiresAt { changed["accessTokenExpiresAt"] = expiry.formatted(.iso8601) }
+            try await save(changed)
+        }
     }
 }
