@@ -122,9 +122,9 @@ final class InputThread: Sendable {
     }
 }
 
-/// Writes every byte to `fd`; false when the reader is gone (EPIPE).
+/// Writes every byte to `fd`; false when the reader is gone (EPIPE). Also used by `switchboard rpc`.
 @discardableResult
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+public func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
     var offset = 0
     while offset < bytes.count {
         let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JSONRPC
 import SwitchboardClient
+import SwitchboardShell
 
 struct RPC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,18 +51,4 @@ struct RPC: AsyncParsableCommand {
         }
         await printer.value
     }
-}
-
-/// Writes every byte or reports failure (EPIPE when the reader is gone).
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return false
-        }
-        offset += n
-    }
-    return true
 }

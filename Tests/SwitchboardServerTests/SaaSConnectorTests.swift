@@ -110,6 +110,9 @@ import Testing
             let fixture = try await AccountFixture.make(on: server)
             let admin = try await fixture.client("admin", on: server)
             let id = try await pipedriveInterface(admin, pipedrive)
+            // Settings are checked when they are set.
+            #expect(await errorCode { try await admin.call("interfaces.configure", ["id": id, "settings": ["url": "ftp://pipedrive.example"]]) } == -32022)
+            #expect(await errorCode { try await admin.call("interfaces.configure", ["id": id, "settings": ["requestsPerSecond": "0"]]) } == -32022)
             #expect(try await sync(admin, id)["state"] == "succeeded")
             let hans = try #require(try await admin.call("contacts.list", ["interfaceId": id])["items"]?[0])
 

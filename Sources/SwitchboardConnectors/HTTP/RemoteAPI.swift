@@ -304,6 +304,18 @@ public struct RemoteAPI: Sendable {
         }
     }
 
+    /// The settings every API connector shares: its URLs are http(s), `requestsPerSecond` is above 0.
+    static func validate(settings: [String: String], urls: [String]) throws(ConnectorError) {
+        for name in urls {
+            if let url = settings[name], URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+                throw ConnectorError(.configuration, "\(url) is not an http(s) URL", field: name)
+            }
+        }
+        if let rate = settings["requestsPerSecond"], (Double(rate) ?? 0) <= 0 {
+            throw ConnectorError(.configuration, "must be a number above 0", field: "requestsPerSecond")
+        }
+    }
+
     /// Errors where the system may well answer the same request next time.
     static func worthRetrying(_ error: any Error) -> Bool {
         if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }

@@ -35,14 +35,7 @@ public struct PipedriveConnector: ContactSource, ContactWriter {
         capabilities: [.contactsRead, .contactsWrite], requestsPerSecond: 10)
 
     static func validate(settings: [String: String]) throws(ConnectorError) {
-        for name in ["url", "tokenURL"] {
-            if let url = settings[name], URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
-                throw ConnectorError(.configuration, "\(url) is not an http(s) URL", field: name)
-            }
-        }
-        if let rate = settings["requestsPerSecond"], (Double(rate) ?? 0) <= 0 {
-            throw ConnectorError(.configuration, "must be a number above 0", field: "requestsPerSecond")
-        }
+        try RemoteAPI.validate(settings: settings, urls: ["url", "tokenURL"])
     }
 
     func api(_ context: ConnectorContext) throws -> RemoteAPI {

@@ -33,14 +33,7 @@ public struct SipgateConnector: ContactSource, ContactWriter {
         capabilities: [.contactsRead, .contactsWrite], requestsPerSecond: 5)
 
     static func validate(settings: [String: String]) throws(ConnectorError) {
-        for name in ["url", "tokenURL"] {
-            if let url = settings[name], URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
-                throw ConnectorError(.configuration, "\(url) is not an http(s) URL", field: name)
-            }
-        }
-        if let rate = settings["requestsPerSecond"], (Double(rate) ?? 0) <= 0 {
-            throw ConnectorError(.configuration, "must be a number above 0", field: "requestsPerSecond")
-        }
+        try RemoteAPI.validate(settings: settings, urls: ["url", "tokenURL"])
     }
 
     static func isReady(credentials: Set<String>) -> Bool {
