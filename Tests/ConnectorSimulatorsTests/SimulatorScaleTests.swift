@@ -2,19 +2,16 @@ import ConnectorSimulators
 import Foundation
 import Testing
 
-/// The simulators back a 200,000-contact benchmark: seeding and serving a page must not be
-/// what the benchmark measures. Bounds are loose (debug build, shared machine).
+/// The simulators back a 200,000-contact benchmark: they must seed that many and serve the
+/// right page deep in the set. How fast is for the benchmark to say (Benchmarks/ConnectorBench),
+/// not a test on a shared machine.
 @Suite("Simulator scale")
 struct SimulatorScaleTests {
-    @Test("200,000 Pipedrive persons seed fast; a 500-person page is served fast, also deep in the set")
+    @Test("200,000 Pipedrive persons are seeded; pages deep in the set are the right ones")
     func pipedrive200k() async throws {
         let pipedrive = try await PipedriveSimulator.start()
-        let clock = ContinuousClock()
-        let seeding = clock.now
         let ids = try #require(pipedrive.seed(count: 200_000))
-        let seeded = clock.now - seeding
         #expect(ids.count == 200_000)
-        #expect(seeded < .seconds(3), "seeding took \(seeded)")
 
         let cursor = Data(#"{"id":199000}"#.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
         for url in [
@@ -23,11 +20,7 @@ struct SimulatorScaleTests {
             "\(pipedrive.baseURL)/persons/search?term=%2B494000150000&fields=phone&exact_match=true&api_token=\(pipedrive.apiToken)",
         ] {
             _ = try await HTTP.get(url)  // the first request builds the indexes
-            let serving = clock.now
-            let page = try await HTTP.get(url)
-            let served = clock.now - serving
-            #expect(page.status == 200)
-            #expect(served < .seconds(1), "\(url) took \(served)")
+            #expect(try await HTTP.get(url).status == 200)
         }
         let page = try await HTTP.get("\(pipedrive.baseURL)/persons/collection?limit=500&cursor=\(cursor)&api_token=\(pipedrive.apiToken)").json()
         #expect((page["data"] as? [[String: Any]])?.first?["id"] as? Int == 199_001)
@@ -35,22 +28,15 @@ struct SimulatorScaleTests {
         try await pipedrive.shutdown()
     }
 
-    @Test("200,000 sipgate contacts seed fast; a 5000-contact page is served fast")
+    @Test("200,000 sipgate contacts are seeded; a 5000-contact page deep in the set is the right one")
     func sipgate200k() async throws {
         let sipgate = try await SipgateSimulator.start()
         let auth = HTTP.basic(sipgate.defaultToken.tokenID, sipgate.defaultToken.token)
-        let clock = ContinuousClock()
-        let seeding = clock.now
         let ids = sipgate.seed(count: 200_000)
-        let seeded = clock.now - seeding
         #expect(ids.count == 200_000)
-        #expect(seeded < .seconds(3), "seeding took \(seeded)")
 
-        let serving = clock.now
         let page = try await HTTP.get("\(sipgate.baseURL)/contacts?offset=195000&limit=5000", headers: auth)
-        let served = clock.now - serving
         #expect(page.status == 200)
-        #expect(served < .seconds(2), "a 5000-contact page took \(served)")
         let json = try page.json()
         #expect(json["totalCount"] as? Int == 200_000)
         #expect((json["items"] as? [[String: Any]])?.last?["id"] as? String == ids.last)
