@@ -55,11 +55,27 @@ public actor SyncService {
         if let current = running[interfaceId] { return current.run }  // started while we awaited
         let now = clock.now()
         let run = SyncRun(id: Identifier.make("syn"), accountId: accountId, interfaceId: interfaceId, mode: mode, trigger: trigger, startedAt: now)
-        try await store.insertSyncRun(run)
         interface.lastSyncAt = now
-        try await store.updateInterface(interface, event: interfaces.event(interface, actor, "sync", "\(trigger.rawValue) \(mode.rawValue) run \(run.id)"))
-        let task = Task { await self.execute(run, interface: interface, source: source) }
+        // The run is this interface's running one from here on, before the next await: a start
+        // arriving meanwhile (the scheduler, a second admin) joins it instead of racing it. Its
+        // task waits until the run is stored.
+        let (stored, markStored) = AsyncStream.makeStream(of: Void.self)
+        let task = Task { [interface] in
+            var iterator = stored.makeAsyncIterator()
+            guard await iterator.next() != nil else { return run }  // storing it failed: nothing ran
+            return await self.execute(run, interface: interface, source: source)
+        }
         running[interfaceId] = (run, task)
+        do {
+            try await store.insertSyncRun(run)
+            try await store.updateInterface(interface, event: interfaces.event(interface, actor, "sync", "\(trigger.rawValue) \(mode.rawValue) run \(run.id)"))
+        } catch {
+            markStored.finish()
+            running[interfaceId] = nil
+            throw error
+        }
+        markStored.yield()
+        markStored.finish()
         onProgress(run)
         return run
     }

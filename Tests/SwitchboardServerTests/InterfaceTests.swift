@@ -336,6 +336,29 @@ import Testing
 
     // MARK: progress and joining
 
+    @Test func startsArrivingTogetherJoinOneRun() async throws {
+        let csvDirectory = TestServer.makeTemporaryDirectory()
+        try "id,name,phone\n1,Hans Müller,030 1234567\n".write(toFile: csvDirectory + "/one.csv", atomically: true, encoding: .utf8)
+        try await withTestServer(configure: { $0.sync.csvDirectory = csvDirectory }) { server in
+            let fixture = try await AccountFixture.make(on: server)
+            let admins = [try await fixture.client("admin", on: server), try await fixture.client("admin", on: server),
+                          try await fixture.client("admin", on: server), try await fixture.client("admin", on: server)]
+            let interface = try await csvInterface(admins[0], settings: ["path": "one.csv"])
+            // Four admins (or an admin and the scheduler) press "sync" at the same moment: one run, joined by all.
+            let runIds = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+                for admin in admins { group.addTask { try await admin.call("interfaces.sync", ["id": interface["id"]!])["runId"] } }
+                var ids: [JSONValue?] = []
+                for try await id in group { ids.append(id) }
+                return ids
+            }
+            #expect(Set(runIds.compactMap { $0?.stringValue }).count == 1)
+            let run = try await finished(admins[0], runIds[0])
+            #expect(run["state"] == "succeeded")
+            #expect(run["counts"]?["created"] == 1)
+            #expect(try await admins[0].call("syncs.list", ["interfaceId": interface["id"]!])["items"]?.arrayValue?.count == 1)
+        }
+    }
+
     @Test func progressIsPushedToSubscribersAndASecondRequestJoins() async throws {
         let csvDirectory = TestServer.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: csvDirectory) }
