@@ -101,7 +101,8 @@ public actor Shell {
         while !quitting {
             switch await readCommand() {
             case .end:
-                return failed ? 1 : 0
+                // Ctrl-D on a terminal leaves like quit (0); a script's status says whether a command failed.
+                return interactive || !failed ? 0 : 1
             case .skip:
                 continue
             case .incomplete:
