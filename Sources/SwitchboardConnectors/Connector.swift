@@ -4,7 +4,8 @@ import SwitchboardCore
 
 /// What a system's connector can do (PRODUCT.md: capabilities per system).
 public enum Capability: String, Sendable, CaseIterable {
-    case contactsRead, contactsWrite, callLog, notes, todos, surveyTriggers
+    /// List contacts; `contactChanges`: later runs read only what changed (a change feed or sync token).
+    case contactsRead, contactChanges, contactsWrite, callLog, notes, todos, surveyTriggers
 }
 
 /// One field an interface of a system needs, as the catalogue shows it.

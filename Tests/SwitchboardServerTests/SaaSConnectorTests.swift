@@ -239,6 +239,50 @@ import Testing
         try await sipgate.shutdown()
     }
 
+    @Test func sipgateOAuthRefreshAndTransientErrors() async throws {
+        let sipgate = try await SipgateSimulator.start()
+        _ = sipgate.add(SipgateContact(name: "Anna Muster", numbers: [.init(number: "+4930123456", type: ["work"])], scope: .shared))
+        let tokens = try #require(sipgate.oauth.issueTokens(for: sipgate.defaultClient.id))
+        try await withTestServer { server in
+            let fixture = try await AccountFixture.make(on: server)
+            let admin = try await fixture.client("admin", on: server)
+            let id = try await admin.call("interfaces.order", ["system": "sipgate"])["id"]!
+            _ = try await admin.call("interfaces.configure", [
+                "id": id, "settings": ["url": .string(sipgate.baseURL), "tokenURL": .string(sipgate.tokenURL)],
+            ])
+            _ = try await admin.call("interfaces.setCredentials", [
+                "id": id, "accessToken": .string(tokens.accessToken), "refreshToken": .string(tokens.refreshToken),
+                "clientId": .string(sipgate.defaultClient.id), "clientSecret": .string(sipgate.defaultClient.secret),
+            ])
+            #expect(try await sync(admin, id)["counts"]?["created"] == 1)
+            #expect(sipgate.requests.contains { $0.header("Authorization") == "Bearer \(tokens.accessToken)" })
+
+            // Access tokens live minutes at sipgate: an expired one is refreshed (client in the form, Keycloak style).
+            sipgate.oauth.expireAllAccessTokens()
+            #expect(try await sync(admin, id, mode: "full")["state"] == "succeeded")
+            let refresh = try #require(sipgate.requests.last { $0.path == SipgateSimulator.tokenPath })
+            let form = String(decoding: refresh.body, as: UTF8.self)
+            #expect(form.contains("grant_type=refresh_token"))
+            #expect(form.contains("client_id=\(sipgate.defaultClient.id)"))
+
+            // 502 twice and a 429: retried and waited for; the write goes through.
+            sipgate.faults.inject(.serverError(status: 502, body: "bad gateway"), count: 2)
+            sipgate.faults.inject(.rateLimited(retryAfter: 1))
+            let created = try await admin.call("contacts.create", ["interfaceId": id, "name": "Jukka Korhonen", "numbers": [["number": "+358 40 0124387"]]])
+            #expect(sipgate.contact(try requireString(created["externalId"]))?.name == "Jukka Korhonen")
+
+            // The session ended at sipgate (Keycloak refuses the refresh token): a credentials problem, in its words.
+            sipgate.oauth.expireAllAccessTokens()
+            sipgate.faults.inject(.response(.json(#"{"error":"invalid_grant","error_description":"Session not active"}"#, status: 400)), on: .tokenEndpoint)
+            let failed = try await sync(admin, id)
+            #expect(failed["state"] == "failed")
+            #expect(failed["failure"]?.stringValue?.contains("Session not active") == true)
+            #expect(try await admin.call("interfaces.get", ["id": id])["health"] == "needs_reauth")
+            #expect(try await admin.call("contacts.list", ["interfaceId": id])["items"]?.arrayValue?.count == 2)
+        }
+        try await sipgate.shutdown()
+    }
+
     @Test func sipgateReadOnlyTokenIsRefusedInSipgatesTerms() async throws {
         let sipgate = try await SipgateSimulator.start()
         sipgate.addToken(.init(tokenID: "token-RO", token: "secret", scopes: ["contacts:read"]))

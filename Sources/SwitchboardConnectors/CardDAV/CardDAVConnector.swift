@@ -37,7 +37,7 @@ public struct CardDAVConnector: ContactSource, ContactWriter {
             FieldSpec("addressBook", "Address book", required: false, example: "Contacts",
                       help: "When the account has several: the address book's display name or the last part of its URL. The first one otherwise."),
         ],
-        capabilities: [.contactsRead, .contactsWrite])
+        capabilities: [.contactsRead, .contactChanges, .contactsWrite])
 
     /// Cards asked for in one addressbook-multiget.
     static let multigetBatch = 100

@@ -32,7 +32,7 @@ public struct PipedriveConnector: ContactSource, ContactWriter {
             FieldSpec("requestsPerSecond", "Requests per second at most", example: "10",
                       help: "Pipedrive allows 20 to 120 requests per 2 seconds depending on the plan; default 10 a second"),
         ],
-        capabilities: [.contactsRead, .contactsWrite], requestsPerSecond: 10)
+        capabilities: [.contactsRead, .contactChanges, .contactsWrite], requestsPerSecond: 10)
 
     static func validate(settings: [String: String]) throws(ConnectorError) {
         try RemoteAPI.validate(settings: settings, urls: ["url", "tokenURL"])
