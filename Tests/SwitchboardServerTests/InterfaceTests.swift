@@ -283,12 +283,13 @@ import Testing
         http.route("/missing.csv") { _ in .text("no such phonebook here", status: 404) }
         http.route("/slow.csv") { _ in
             var response = HTTPTestResponse.text(Self.header)
-            response.delay = .seconds(3)
+            response.delay = .seconds(10)
             return response
         }
         let big = Self.header + (0..<2_000).map { "\($0),Person \($0),,+4930\(String(format: "%07d", $0)),,\n" }.joined()
         http.route("/big.csv") { _ in .text(big) }
-        try await withTestServer(configure: { $0.sync.remoteTimeoutSeconds = 1; $0.sync.maximumDownloadBytes = 32 * 1_024 }) { server in
+        // A timeout that a loaded machine (a whole test suite on two cores) still meets for the quick answers.
+        try await withTestServer(configure: { $0.sync.remoteTimeoutSeconds = 3; $0.sync.maximumDownloadBytes = 32 * 1_024 }) { server in
             let fixture = try await AccountFixture.make(on: server)
             let admin = try await fixture.client("admin", on: server)
             let interface = try await csvInterface(admin, settings: ["url": .string(http.baseURL + "/moved.csv")])
@@ -326,7 +327,7 @@ import Testing
             // A file larger than the server accepts fails before anything is imported.
             _ = try await admin.call("interfaces.configure", ["id": id!, "settings": ["url": .string(http.baseURL + "/big.csv")]])
             let big = try await sync(admin, id)
-            #expect(big["failure"]?.stringValue?.contains("larger than") == true)
+            #expect(big["failure"]?.stringValue?.contains("larger than") == true, "\(big)")
             #expect(big["counts"]?["created"] == 0)
             // Failed runs kept the data of the last good one, and left no spool files behind.
             #expect(try await names(admin) == ["Hans Müller"])
