@@ -70,6 +70,30 @@ import Testing
         try await pipedrive.shutdown()
     }
 
+    @Test func pipedriveChangeFeedRefusedToNonAdminsFallsBackToAFullRead() async throws {
+        let pipedrive = try await PipedriveSimulator.start()
+        pipedrive.addAPIToken(.init("regular-user-token", isGlobalAdmin: false))
+        let anna = pipedrive.addPerson(name: "Anna Virtanen", phones: ["+358 40 0124387"])
+        let bram = pipedrive.addPerson(name: "Bram de Vries", phones: ["+31 20 123 4567"])
+        try await withTestServer { server in
+            let fixture = try await AccountFixture.make(on: server)
+            let admin = try await fixture.client("admin", on: server)
+            let id = try await pipedriveInterface(admin, pipedrive, token: "regular-user-token")
+            #expect(try await sync(admin, id)["counts"]?["created"] == 2)
+            pipedrive.clock.advance(by: 5)
+            _ = pipedrive.update(anna) { $0.name = "Anna Korhonen" }
+            _ = pipedrive.delete(bram)
+            let second = try await sync(admin, id)
+            // /persons/collection answered 403: everything was read instead, and the run says why.
+            #expect(second["state"] == "succeeded")
+            #expect(second["warnings"]?[0]?.stringValue?.contains("global admins") == true)
+            #expect(second["counts"]?["updated"] == 1)
+            #expect(second["counts"]?["deleted"] == 1)
+            #expect(try await contactNames(admin, id) == ["Anna Korhonen"])
+        }
+        try await pipedrive.shutdown()
+    }
+
     @Test func pipedriveWriteThrough() async throws {
         let pipedrive = try await PipedriveSimulator.start()
         try await withTestServer { server in
