@@ -186,7 +186,6 @@ public actor SyncService {
         run.finishedAt = clock.now()
         run.errors.sort { $0.line < $1.line }
         do {
-            try await store.updateSyncRun(run)
             // Reload: the interface may have been configured during the run.
             if var latest = try await store.interface(accountId: interface.accountId, id: interface.id) {
                 latest.health = interface.health
@@ -196,9 +195,16 @@ public actor SyncService {
                 try await store.updateInterface(latest, event: nil)
             }
         } catch {
+            run.failure = (run.failure ?? "") + " (and saving the interface failed: \(error))"
+        }
+        // The interface is free before the run shows as ended: whoever sees it ended and asks
+        // for another run gets a new one, never this finished one to "join".
+        finished(run)
+        do {
+            try await store.updateSyncRun(run)
+        } catch {
             run.failure = (run.failure ?? "") + " (and saving the run failed: \(error))"
         }
-        finished(run)
         onProgress(run)
         return run
     }

@@ -360,6 +360,26 @@ import Testing
         }
     }
 
+    @Test func aSyncAskedForRightAfterOneEndedIsANewRun() async throws {
+        let csvDirectory = TestServer.makeTemporaryDirectory()
+        try "id,name,phone\n1,Hans Müller,030 1234567\n".write(toFile: csvDirectory + "/one.csv", atomically: true, encoding: .utf8)
+        try await withTestServer(configure: { $0.sync.csvDirectory = csvDirectory }) { server in
+            let fixture = try await AccountFixture.make(on: server)
+            let admin = try await fixture.client("admin", on: server)
+            let interface = try await csvInterface(admin, settings: ["path": "one.csv"])
+            var previous: JSONValue? = nil
+            for _ in 0..<20 {
+                // Asked the moment the last run reads as ended: never that ended run again.
+                let run = try await sync(admin, interface["id"], mode: "full")
+                #expect(run["state"] == "succeeded")
+                #expect(run["runId"] != nil)
+                #expect(run["runId"] != previous)
+                previous = run["runId"]
+            }
+            #expect(try await admin.call("syncs.list", ["interfaceId": interface["id"]!, "limit": 100])["items"]?.arrayValue?.count == 20)
+        }
+    }
+
     @Test func progressIsPushedToSubscribersAndASecondRequestJoins() async throws {
         let csvDirectory = TestServer.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: csvDirectory) }
