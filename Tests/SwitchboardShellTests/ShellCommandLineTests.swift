@@ -6,43 +6,10 @@ import Testing
 
 /// `switchboard shell` as a separate process: options, stdin scripts, exit status. And the guide.
 @Suite struct ShellCommandLineTests {
-    /// The built executable, next to the test bundle.
-    static var binary: String {
-        get throws {
-            var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for _ in 0..<4 {
-                let candidate = directory.appendingPathComponent("switchboard").path
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-                directory = directory.deletingLastPathComponent()
-            }
-            throw TestSupportError("switchboard executable not found next to \(CommandLine.arguments[0])")
-        }
-    }
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = Binary.Output
 
     func shell(_ arguments: [String], stdin: String = "") throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary)
-        process.arguments = ["shell"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "SWITCHBOARD_TOKEN")
-        process.environment = environment
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        try Binary.run(["shell"] + arguments, stdin: stdin)
     }
 
     @Test func scriptsOneCommandJSONAndExitStatus() async throws {

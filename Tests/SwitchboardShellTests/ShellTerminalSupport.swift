@@ -26,7 +26,7 @@ final class TerminalShell: Sendable {
         if !defaultHistory { environment["SWITCHBOARD_HISTFILE"] = historyFile }
         if noColor { environment["NO_COLOR"] = "1" }
         terminal = try PseudoTerminal(
-            executable: try ShellCommandLineTests.binary,
+            executable: try Binary.url.path,
             arguments: ["shell", "--connect", "127.0.0.1:\(server.port)", "--data-dir", server.dataDirectory] + arguments,
             environment: environment, columns: columns, rows: rows)
     }

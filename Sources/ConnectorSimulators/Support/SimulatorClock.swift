@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestServer
 import Synchronization
 
 /// The simulated system's notion of "now", in whole seconds since 1970 (UTC).
@@ -58,7 +59,7 @@ public enum PipedriveTime {
     public static func format(_ secondsSince1970: Int) -> String {
         let days = secondsSince1970 >= 0 ? secondsSince1970 / 86_400 : (secondsSince1970 - 86_399) / 86_400
         let secondOfDay = secondsSince1970 - days * 86_400
-        let (year, month, day) = civil(fromDays: days)
+        let (year, month, day) = CivilDate.from(daysSince1970: days)
         var text = ""
         text.reserveCapacity(19)
         text += String(year)
@@ -98,20 +99,7 @@ public enum PipedriveTime {
 
     private static func two(_ n: Int) -> String { n < 10 ? "0" + String(n) : String(n) }
 
-    /// Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    private static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    /// Days since 1970-01-01 from a civil date (the inverse of `civil(fromDays:)`).
+    /// Days since 1970-01-01 from a civil date (the inverse of `CivilDate.from(daysSince1970:)`).
     private static func days(fromYear year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
