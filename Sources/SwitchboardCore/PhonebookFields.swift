@@ -56,7 +56,15 @@ public struct PhonebookFields: Sendable {
 }
 
 extension String {
-    public var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// Without surrounding whitespace and newlines. Text that starts and ends with
+    /// a visible ASCII character (nearly every field of a synced row) is returned
+    /// as it is, without Foundation's bridging (a sixth of a sync's parse time).
+    public var trimmed: String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return self }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
+    }
     /// nil for an empty (after trimming) string.
     public var nonEmpty: String? {
         let t = trimmed

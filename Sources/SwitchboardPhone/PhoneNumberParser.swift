@@ -4,11 +4,12 @@ import CPhoneNumber
 ///
 /// Every function is thread-safe and may be called from any task: the C shim
 /// keeps no state and libphonenumber's metadata is immutable once loaded.
-/// A full ``parse(_:region:)`` costs about 30 µs, a parse without display
-/// forms about 17 µs (see ``Options``); ``e164Candidate(_:)`` lets a caller-ID
-/// lookup skip parsing for numbers that arrive in E.164 already.
+/// A full ``parse(_:region:)`` costs about 30 µs, the parse a stored number
+/// needs (``Options/homeDisplay``) about half of that, one without type or
+/// display forms about 8 µs (see ``Options``); ``e164Candidate(_:)`` lets a
+/// caller-ID lookup skip parsing for numbers that arrive in E.164 already.
 public struct PhoneNumberParser: Sendable {
-    /// What to compute beyond E.164, validity, type, national number and extension.
+    /// What to compute beyond E.164, national number, region of the country code and extension.
     public struct Options: OptionSet, Sendable, Hashable {
         public let rawValue: Int32
         public init(rawValue: Int32) { self.rawValue = rawValue }
@@ -18,8 +19,18 @@ public struct PhoneNumberParser: Sendable {
         /// The exact region where a country code is shared (+1 CA/US, +44 GB/JE);
         /// without it ``PhoneNumber/region`` is the code's main region ("US").
         public static let exactRegion = Options(rawValue: Int32(CPN_WITH_EXACT_REGION))
+        /// ``PhoneNumber/type`` and ``PhoneNumber/isValid`` (about 6 µs). Without it
+        /// both are computed only where the E.164 form depends on them (a number
+        /// that is not possible, or shorter than ``minimumDigitsOfUnknownNumber``);
+        /// otherwise `type` is `.unknown` and `isValid` false.
+        public static let type = Options(rawValue: Int32(CPN_WITH_TYPE))
+        /// Only the display form a phonebook of the parse's region shows
+        /// (``PhoneNumber/display(homeRegion:)``): national for the region's own
+        /// numbers (exactly, where a country code is shared), international for
+        /// the rest. About half the cost of `[.displayForms, .exactRegion]`.
+        public static let homeDisplay = Options(rawValue: Int32(CPN_WITH_HOME_DISPLAY))
         /// Everything.
-        public static let all: Options = [.displayForms, .exactRegion]
+        public static let all: Options = [.displayForms, .exactRegion, .type]
     }
 
     /// Digits in a ``LookupKey/Kind/suffix`` key. Eight is the shortest
@@ -32,7 +43,7 @@ public struct PhoneNumberParser: Sendable {
     /// A number that libphonenumber reads but does not know (``PhoneNumber/isValid``
     /// false, e.g. from a range newer than its metadata) still gets an E.164
     /// form when its length is possible and it has at least this many national digits.
-    public static let minimumDigitsOfUnknownNumber = 6
+    public static let minimumDigitsOfUnknownNumber = Int(CPN_UNTYPED_MIN_DIGITS)
 
     /// Longest text handed to libphonenumber (which itself stops at 250 characters).
     public static let maximumLength = 1024
@@ -55,7 +66,7 @@ public struct PhoneNumberParser: Sendable {
             region.withCString { cRegion in cpn_parse_with(cText, cRegion, options.rawValue, &result) }
         }
         guard ok == 1 else { return unparsed }
-        let valid = result.valid != 0
+        let valid = result.valid == 1  // -1: not computed, and not needed (see Options.type)
         let nationalNumber = string(result.national_significant)
         guard valid || (result.possible != 0 && nationalNumber.count >= minimumDigitsOfUnknownNumber) else {
             return unparsed

@@ -225,7 +225,7 @@ public final class PhonebookService: Sendable {
     private func apply(_ fields: PhonebookFields, to entry: inout PhonebookEntry, region: String) throws {
         func text(_ value: String?, _ field: String, max: Int = 200) throws -> String? {
             guard let value = value?.nonEmpty else { return nil }
-            guard value.count <= max else { throw SwitchboardError.invalid(field, "longer than \(max) characters") }
+            guard value.utf8.count <= max || value.count <= max else { throw SwitchboardError.invalid(field, "longer than \(max) characters") }
             return value
         }
         if let v = fields.firstName { entry.firstName = try text(v, "firstName") }
@@ -238,7 +238,7 @@ public final class PhonebookService: Sendable {
         if let numbers = fields.numbers {
             guard numbers.count <= 20 else { throw SwitchboardError.invalid("numbers", "at most 20 numbers") }
             entry.numbers = try numbers.enumerated().map { i, n in
-                guard let t = n.text.nonEmpty, t.count <= 64 else { throw SwitchboardError.invalid("numbers[\(i)].number", "must be 1 to 64 characters") }
+                guard let t = n.text.nonEmpty, t.utf8.count <= 64 || t.count <= 64 else { throw SwitchboardError.invalid("numbers[\(i)].number", "must be 1 to 64 characters") }
                 return PhoneNumbers.entryNumber(t, kind: n.kind, region: region)
             }
         }

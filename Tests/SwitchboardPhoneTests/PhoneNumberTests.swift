@@ -175,8 +175,31 @@ let regionCases: [RegionCase] = [
         let canada = "+1 416-555-0123"
         #expect(PhoneNumberParser.parse(canada, region: "DE").region == "CA")
         let fast = PhoneNumberParser.parse(canada, region: "DE", options: [])
-        #expect(fast.e164 == "+14165550123" && fast.isValid)
+        #expect(fast.e164 == "+14165550123")
         #expect(fast.region == "US" && fast.national == nil && fast.international == nil)
+        // Type and validity only when asked for (or when the E.164 form depends on them).
+        #expect(!fast.isValid && fast.type == .unknown)
+        let typed = PhoneNumberParser.parse(canada, region: "DE", options: .type)
+        #expect(typed.isValid && typed.type == .fixedLineOrMobile)
+        #expect(PhoneNumberParser.parse("12", region: "DE", options: []).e164 == nil)
+    }
+
+    /// The one display form a stored number keeps is the one a full parse would pick,
+    /// for every region's numbers seen from every home region (shared codes included).
+    @Test(arguments: ["DE", "FI", "NL", "GB", "US", "CA", "AX", "JE", "IT", "CH", ""])
+    func homeDisplayMatchesTheFullParse(_ home: String) {
+        for c in regionCases {
+            for text in [c.national, c.international, c.doubleZero, c.telURI, c.punctuated] {
+                let full = PhoneNumberParser.parse(text, region: home)
+                let cheap = PhoneNumberParser.parse(text, region: home, options: .homeDisplay)
+                #expect(cheap.e164 == full.e164, "\(text) at home in \(home)")
+                #expect(cheap.display(homeRegion: home) == full.display(homeRegion: home), "\(text) at home in \(home)")
+                #expect(PhoneNumberParser.lookupKeys(for: cheap) == PhoneNumberParser.lookupKeys(for: full))
+            }
+        }
+        let canada = PhoneNumberParser.parse("+1 416-555-0123", region: "CA", options: .homeDisplay)
+        #expect(canada.display(homeRegion: "CA") == "(416) 555-0123")
+        #expect(PhoneNumberParser.parse("+1 416-555-0123", region: "US", options: .homeDisplay).display(homeRegion: "US") == "+1 416-555-0123")
     }
 }
 

@@ -55,7 +55,7 @@ enum {
    unknown. Display forms never contain the extension. */
 typedef struct {
     int ok;                                   /* 1 if libphonenumber understood the text */
-    int valid;                                /* IsValidNumber: a number that exists in the numbering plan */
+    int valid;                                /* IsValidNumber: a number that exists in the numbering plan; -1 when not computed (CPN_WITH_TYPE) */
     int possible;                             /* IsPossibleNumber: plausible length only */
     char e164[CPN_E164_SIZE];                 /* "+4930123456" */
     char national[CPN_DISPLAY_SIZE];          /* national display form, "030 123456" */
@@ -80,8 +80,22 @@ enum {
        US, +44 GB vs JE, +358 FI vs AX; about 1-3 us); without it, region is
        the main region of the country code ("US" for every +1 number) */
     CPN_WITH_EXACT_REGION = 2,
-    CPN_WITH_ALL = 3
+    /* the number type and `valid` (GetNumberType, about 6 us); without it,
+       `type` is CPN_TYPE_UNKNOWN and `valid` is -1 (not computed) whenever
+       the number is possible with at least CPN_UNTYPED_MIN_DIGITS national
+       digits, the only case where e164 does not depend on validity */
+    CPN_WITH_TYPE = 4,
+    /* only the display form a phonebook of `default_region` shows: `national`
+       when the number belongs to that region (exactly, for shared country
+       codes), otherwise `international`; `region` is then exact whenever the
+       country code is the home region's. About half the cost of
+       CPN_WITH_DISPLAY | CPN_WITH_EXACT_REGION */
+    CPN_WITH_HOME_DISPLAY = 8,
+    CPN_WITH_ALL = 7
 };
+
+/* See CPN_WITH_TYPE. */
+#define CPN_UNTYPED_MIN_DIGITS 6
 
 /*
  * Parses `text` as typed by a person or sent by a PBX, reading national

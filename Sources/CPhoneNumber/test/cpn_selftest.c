@@ -222,6 +222,30 @@ static unsigned next_random(void) {
     return (unsigned)(rng >> 11);
 }
 
+/* The home display picks what a full parse's forms and exact region would:
+   national when the number's region is the home region, else international. */
+static void home_display_matches_full_parse(void) {
+    static const char *homes[] = {"DE", "FI", "NL", "GB", "US", "CA", "AX", "JE", "IT", "CH", ""};
+    int mismatches = 0;
+    for (size_t i = 0; i < REGION_COUNT; ++i) {
+        for (size_t h = 0; h < sizeof homes / sizeof homes[0]; ++h) {
+            for (int form = 0; form < 2; ++form) {
+                const char *text = form ? regions[i].international : regions[i].national;
+                cpn_result full, home;
+                cpn_parse_with(text, homes[h], CPN_WITH_ALL, &full);
+                cpn_parse_with(text, homes[h], CPN_WITH_HOME_DISPLAY, &home);
+                const char *want = strcmp(full.region, homes[h]) == 0 && full.national[0] ? full.national : full.international;
+                const char *got = home.national[0] ? home.national : home.international;
+                if (full.ok != home.ok || strcmp(full.e164, home.e164) != 0 || (full.ok && strcmp(want, got) != 0)) {
+                    ++mismatches;
+                    printf("  home %s [%s]: full %s [%s], home display [%s]\n", homes[h], text, full.e164, want, got);
+                }
+            }
+        }
+    }
+    CHECK(mismatches == 0, "home display vs full parse: %d mismatches", mismatches);
+}
+
 /* Hostile input never crashes, and results are self-consistent. */
 static void robustness_tests(void) {
     cpn_result r;
@@ -236,8 +260,30 @@ static void robustness_tests(void) {
     CHECK(cpn_parse_with("+1 416-555-0123", "DE", CPN_WITH_ALL, &r) == 1 && strcmp(r.region, "CA") == 0 && r.national[0],
           "exact region CA -> %s", r.region);
     CHECK(cpn_parse_with("+1 416-555-0123", "DE", 0, &r) == 1 && strcmp(r.region, "US") == 0 && r.national[0] == '\0' &&
-              r.international[0] == '\0' && strcmp(r.e164, "+14165550123") == 0 && r.valid,
-          "flags 0 -> region %s national [%s]", r.region, r.national);
+              r.international[0] == '\0' && strcmp(r.e164, "+14165550123") == 0 && r.valid == -1 && r.type == CPN_TYPE_UNKNOWN,
+          "flags 0 -> region %s national [%s] valid %d", r.region, r.national, r.valid);
+    /* validity: computed with CPN_WITH_TYPE, and without it where e164 depends on it */
+    CHECK(cpn_parse_with("+1 416-555-0123", "DE", CPN_WITH_TYPE, &r) == 1 && r.valid == 1 && r.type == CPN_TYPE_FIXED_LINE_OR_MOBILE,
+          "CPN_WITH_TYPE -> valid %d type %d", r.valid, r.type);
+    CHECK(cpn_parse_with("12", "DE", 0, &r) == 1 && r.valid == 0, "short number, flags 0: validity computed (%d)", r.valid);
+    CHECK(cpn_parse_with("+49 123", "DE", 0, &r) == 1 && r.valid == 0, "impossible number, flags 0: validity computed (%d)", r.valid);
+    /* the (0) and 00 retries still pick the valid reading without CPN_WITH_TYPE */
+    CHECK(cpn_parse_with("+47 (0)22 12 34 56", "DE", 0, &r) == 1 && strcmp(r.e164, "+4722123456") == 0, "(0) retry, flags 0 -> %s", r.e164);
+    CHECK(cpn_parse_with("0049 30 1234567", "US", 0, &r) == 1 && strcmp(r.e164, "+49301234567") == 0, "00 retry, flags 0 -> %s", r.e164);
+    /* home display: the one form a phonebook of the region shows */
+    CHECK(cpn_parse_with("+49 30 1234567", "DE", CPN_WITH_HOME_DISPLAY, &r) == 1 && strcmp(r.national, "030 1234567") == 0 &&
+              r.international[0] == '\0',
+          "home display DE -> [%s] [%s]", r.national, r.international);
+    CHECK(cpn_parse_with("+49 30 1234567", "FI", CPN_WITH_HOME_DISPLAY, &r) == 1 && r.national[0] == '\0' &&
+              strcmp(r.international, "+49 30 1234567") == 0,
+          "home display FI -> [%s] [%s]", r.national, r.international);
+    CHECK(cpn_parse_with("+1 416-555-0123", "US", CPN_WITH_HOME_DISPLAY, &r) == 1 && strcmp(r.region, "CA") == 0 &&
+              r.national[0] == '\0' && r.international[0] == '+',
+          "home display US, a CA number -> region %s [%s] [%s]", r.region, r.national, r.international);
+    CHECK(cpn_parse_with("+1 416-555-0123", "CA", CPN_WITH_HOME_DISPLAY, &r) == 1 && strcmp(r.region, "CA") == 0 &&
+              r.national[0] && r.international[0] == '\0',
+          "home display CA -> region %s [%s] [%s]", r.region, r.national, r.international);
+    home_display_matches_full_parse();
     CHECK(cpn_parse_with("030 1234567-12", "DE", 0, &r) == 1 && r.extension_kind == CPN_EXT_DIRECT_DIAL &&
               strcmp(r.base_e164, "+49301234567") == 0,
           "flags 0, direct dial");
@@ -338,12 +384,23 @@ static void timing(void) {
     for (int i = 0; i < count; ++i) {
         const region_case *c = &regions[i % REGION_COUNT];
         cpn_parse_with((i & 1) ? c->national : c->international, c->region, 0, &r);
-        valid += r.valid;
+        valid += r.e164[0] == '+';
     }
     seconds = now() - start;
-    CHECK(valid == count, "timing loop (flags 0): %d of %d valid", valid, count);
-    printf("timing: %d cpn_parse_with(flags 0) in %.2f s = %.2f us each (no display forms, main region)\n", count, seconds,
+    CHECK(valid == count, "timing loop (flags 0): %d of %d read", valid, count);
+    printf("timing: %d cpn_parse_with(flags 0) in %.2f s = %.2f us each (no type, no display forms, main region)\n", count, seconds,
            seconds * 1e6 / count);
+    start = now();
+    valid = 0;
+    for (int i = 0; i < count; ++i) {
+        const region_case *c = &regions[i % REGION_COUNT];
+        cpn_parse_with((i & 1) ? c->national : c->international, "DE", CPN_WITH_HOME_DISPLAY, &r);
+        valid += r.national[0] || r.international[0];
+    }
+    seconds = now() - start;
+    CHECK(valid == count, "timing loop (home display): %d of %d with a display form", valid, count);
+    printf("timing: %d cpn_parse_with(CPN_WITH_HOME_DISPLAY) in %.2f s = %.2f us each (what a stored number needs)\n", count,
+           seconds, seconds * 1e6 / count);
     start = now();
     for (int i = 0; i < count / 10; ++i) cpn_parse("+999 123", "DE", &r);
     seconds = now() - start;

@@ -25,15 +25,6 @@ enum PhonebookEntryRow {
         title = ?, email = ?, note = ?, numbers = ?, updatedAt = ?, sourceHash = ?, scope = ?, remoteVersion = ? WHERE seq = ?
         """
 
-    static func insertArguments(_ keyed: KeyedEntry) -> StatementArguments {
-        let e = keyed.entry
-        return [
-            e.id, e.accountId, e.source.rawValue, Data(keyed.sortKey), e.displayName, e.firstName, e.lastName, e.company,
-            e.department, e.title, e.email, e.note, encodeNumbers(e.numbers), e.interfaceId, e.externalId, e.copiedFrom,
-            e.createdAt, e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) }, e.scope?.rawValue, e.remoteVersion,
-        ]
-    }
-
     static func updateArguments(_ keyed: KeyedEntry, seq: Int64) -> StatementArguments {
         let e = keyed.entry
         return [
@@ -120,25 +111,17 @@ extension SQLiteStore {
                 try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
             }
         }
+        let texts = EntryIndexTexts(entry)
         if !unchanged.contains(.words) {
-            try db.cachedStatement(sql: "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)")
-                .execute(arguments: [seq, PhonebookEntryRow.searchText(entry)])
+            try db.cachedStatement(sql: "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)").execute(arguments: [seq, texts.words])
         }
         guard !unchanged.contains(.numbers) else { return }
         let numberStatement = try db.cachedStatement(sql: "INSERT INTO phonebookNumber (entrySeq, accountId, key) VALUES (?, ?, ?)")
-        var seen = Set<String>()
-        for number in entry.numbers {
-            for key in number.lookupKeys where seen.insert(key).inserted {
-                try numberStatement.execute(arguments: [seq, entry.accountId, key])
-            }
+        for key in texts.keys {
+            try numberStatement.execute(arguments: [seq, entry.accountId, key])
         }
-        // Digits as typed, as shown (national form, e.g. "0171 2345678") and in E.164,
-        // so a search for "0171" or "49171" finds "+49 171 2345678".
-        let digits = entry.numbers.flatMap { n in
-            Set([n.digits, n.display.filter(\.isNumber), n.e164?.filter(\.isNumber) ?? ""]).filter { !$0.isEmpty }.sorted()
-        }.joined(separator: " ")
-        if !digits.isEmpty {
-            try db.cachedStatement(sql: "INSERT INTO phonebookDigits (rowid, digits) VALUES (?, ?)").execute(arguments: [seq, digits])
+        if !texts.digits.isEmpty {
+            try db.cachedStatement(sql: "INSERT INTO phonebookDigits (rowid, digits) VALUES (?, ?)").execute(arguments: [seq, texts.digits])
         }
     }
 
@@ -223,12 +206,12 @@ extension SQLiteStore {
 
     public func writeSyncBatch(inserts: [KeyedEntry], updates: [KeyedEntry]) async throws {
         guard !inserts.isEmpty || !updates.isEmpty else { return }
+        // What the rows are made of is derived before the transaction: the writer is a sync's
+        // one serial stage, and this runs beside the parsing of the next batch.
+        let rows = inserts.map(PhonebookBatchInserter.Row.init)
         try await write { db in
-            let insert = try db.cachedStatement(sql: PhonebookEntryRow.insertSQL)
-            for keyed in inserts {
-                try insert.execute(arguments: PhonebookEntryRow.insertArguments(keyed))
-                try Self.indexEntry(keyed.entry, seq: db.lastInsertedRowID, in: db, replacing: false)
-            }
+            let inserter = try PhonebookBatchInserter(db)
+            for row in rows { try inserter.insert(row) }
             for keyed in updates { try Self.replaceEntry(keyed, in: db) }
         }
     }
