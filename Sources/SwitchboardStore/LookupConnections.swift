@@ -99,6 +99,9 @@ final class LookupConnections: Sendable {
         return slot
     }
 
+    /// Bumped after every committed write.
+    var currentGeneration: UInt64 { generation.load(ordering: .sequentiallyConsistent) }
+
     /// Called by the store after every committed write: snapshots taken before it are stale.
     func dataChanged() {
         generation.add(1, ordering: .sequentiallyConsistent)

@@ -101,3 +101,60 @@ import Testing
         #expect(answer?["id"] == .null)
     }
 }
+
+/// `handleInline` answers exactly as `handle` does, or leaves the message alone.
+@Suite struct RPCEngineInlineTests {
+    struct Boom: Error {}
+
+    static func call(_ method: String, _ params: Params) throws -> JSONValue {
+        switch method {
+        case "echo": return .object(params.object)
+        case "fail": throw Boom()
+        case "needsName": return .string(try params.string("name"))
+        default: throw RPCError.methodNotFound(method)
+        }
+    }
+
+    let engine = RPCEngine<Void>(
+        limits: .init(maxDepth: 8, maxBatch: 3),
+        invoke: { method, params, _ in try RPCEngineInlineTests.call(method, params) },
+        mapError: { _, _ in .internalError })
+
+    @Test func inlineAnswersAreTheSameBytes() async throws {
+        let lines = [
+            #"{"jsonrpc":"2.0","id":"abc","method":"echo","params":{"x":1,"s":"a\"b"}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"fail"}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"needsName","params":{}}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"nope"}"#,
+            #"{"jsonrpc":"2.0","id":4,"method":"echo","params":[1]}"#,
+            #"{"jsonrpc":"2.0","method":"echo","params":[1]}"#,
+            #"{"jsonrpc":"2.0","method":"fail"}"#,
+            #"{"jsonrpc":"1.0","id":5,"method":"echo"}"#,
+            #"{"jsonrpc":"2.0","id":{},"method":"echo"}"#,
+            #"{"jsonrpc":"2.0","id":6,"method":"echo","extra":1}"#,
+            #"{"jsonrpc":"2.0","id":7}"#,
+        ]
+        for line in lines {
+            var viaAsync: [UInt8] = []
+            await engine.handle(line: Array(line.utf8), context: (), into: &viaAsync)
+            guard case .message(let message) = Array(line.utf8).withUnsafeBytes({ engine.parse($0) }) else {
+                Issue.record("not parsed: \(line)")
+                continue
+            }
+            var viaInline: [UInt8] = []
+            let answered = engine.handleInline(
+                message: message, context: (), invokeInline: { method, params, _ in Result { try Self.call(method, params) } }, into: &viaInline)
+            #expect(answered, "\(line)")
+            #expect(viaInline == viaAsync, "\(line)")
+        }
+    }
+
+    @Test func declinedOrBatchedMessagesAreLeftUntouched() {
+        var out: [UInt8] = Array("before".utf8)
+        let message = try! JSONParser.parse(Array(#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#.utf8))
+        #expect(!engine.handleInline(message: message, context: (), invokeInline: { _, _, _ in nil }, into: &out))
+        let batch = try! JSONParser.parse(Array(#"[{"jsonrpc":"2.0","id":1,"method":"echo"}]"#.utf8))
+        #expect(!engine.handleInline(message: batch, context: (), invokeInline: { _, _, _ in .success(.null) }, into: &out))
+        #expect(out == Array("before".utf8))
+    }
+}

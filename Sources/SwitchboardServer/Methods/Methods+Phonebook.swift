@@ -6,6 +6,7 @@ import SwitchboardServices
 extension Methods {
     static func phonebook(_ app: Application) -> [MethodSpec] {
         let book = app.phonebook
+        let regions = LookupRegions(book)
         return [
             MethodSpec("phonebook.list", .anyRole) { params, call in
                 try params.expectOnly(Params.pagingFields.union(["source"]))
@@ -30,10 +31,19 @@ extension Methods {
                 let items = try await book.search(accountId: call.principal.accountId, query: try params.nonEmptyString("q", maxLength: 200), limit: limit)
                 return ["items": .array(items.map(JSONValue.entry))]
             },
-            MethodSpec("phonebook.lookup", .anyRole, inline: true) { params, call in
+            // Answered on the connection's event loop when the region is known and the
+            // number is not a possible extension (see `InlineResponder`); else here.
+            MethodSpec("phonebook.lookup", .anyRole, inline: { params, call in
                 try params.expectOnly(["number"])
                 let accountId = call.principal.accountId
-                let region = try await book.region(accountId: accountId, userId: call.principal.userId)
+                guard let region = regions.now(accountId: accountId, userId: call.principal.userId),
+                    let result = try book.lookupNow(accountId: accountId, number: try params.string("number", maxLength: 64), region: region)
+                else { return nil }
+                return .lookup(result, region: region)
+            }) { params, call in
+                try params.expectOnly(["number"])
+                let accountId = call.principal.accountId
+                let region = try await regions.region(accountId: accountId, userId: call.principal.userId)
                 let result = try await book.lookup(accountId: accountId, number: try params.string("number", maxLength: 64), region: region)
                 return .lookup(result, region: region)
             },
