@@ -5,7 +5,8 @@ public protocol ImmediateLookups: Sendable {
     /// Changes after every committed write; nil when the store cannot tell
     /// (then nothing read from it may be cached).
     var writeGeneration: UInt64? { get }
-    /// `PhonebookStore.entries(accountId:numberKey:)`, synchronously; nil when
-    /// this store cannot read without waiting.
-    func entriesNow(accountId: String, numberKey: String) throws -> [PhonebookEntry]?
+    /// Visits, synchronously, the entries `PhonebookStore.entries(accountId:numberKey:)`
+    /// returns, as views of their rows. Returns false, having visited
+    /// nothing, when this store cannot read without waiting.
+    func visitEntriesNow(accountId: String, numberKey: String, _ visit: (EntryRowView) throws -> Void) throws -> Bool
 }

@@ -146,15 +146,26 @@ extension PhonebookService {
         return steps.notFound()
     }
 
-    /// The same lookup without suspending, on the caller's thread, or nil when
-    /// it has to wait: the number could be an extension (users are read
-    /// through the store's async readers), or the store has no immediate reads.
-    public func lookupNow(accountId: String, number text: String, region: String) throws -> LookupResult? {
-        guard let immediate = store as? any ImmediateLookups else { return nil }
+    /// The store's immediate reads, if it has them (look it up once: the cast costs a conformance lookup).
+    public var immediateLookups: (any ImmediateLookups)? { store as? any ImmediateLookups }
+
+    /// The same lookup without suspending, on the caller's thread, through
+    /// `immediate` (this service's `immediateLookups`), or nil when it has to
+    /// wait: the number could be an extension (users are read through the
+    /// store's async readers), or the store cannot read without waiting.
+    /// Each matching row is handed to `capture` while it is read (as a view,
+    /// valid only during the call); what it returns is ranked and filtered
+    /// under the same rules as entries.
+    public func lookupNow<C: LookupCandidate>(
+        accountId: String, number text: String, region: String, via immediate: any ImmediateLookups, capture: (EntryRowView) throws -> C
+    ) throws -> LookupOutcome<C>? {
         var steps = try LookupSteps(number: text, region: region)
         if steps.extensionNumber != nil { return nil }
+        var found: [C] = []
         while let key = steps.nextKey() {
-            guard let found = try immediate.entriesNow(accountId: accountId, numberKey: key.description) else { return nil }
+            found.removeAll(keepingCapacity: true)
+            guard try immediate.visitEntriesNow(accountId: accountId, numberKey: key.description, { found.append(try capture($0)) })
+            else { return nil }
             if let result = steps.result(found, for: key) { return result }
         }
         return steps.notFound()

@@ -3,7 +3,9 @@ import SwitchboardCore
 extension SQLiteStore: ImmediateLookups {
     public var writeGeneration: UInt64? { lookupConnections?.currentGeneration }
 
-    public func entriesNow(accountId: String, numberKey: String) throws -> [PhonebookEntry]? {
-        try lookupConnections?.entries(accountId: accountId, key: numberKey)
+    public func visitEntriesNow(accountId: String, numberKey: String, _ visit: (EntryRowView) throws -> Void) throws -> Bool {
+        guard let lookupConnections else { return false }
+        try lookupConnections.visit(accountId: accountId, key: numberKey, visit)
+        return true
     }
 }

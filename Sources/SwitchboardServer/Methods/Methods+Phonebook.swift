@@ -1,3 +1,4 @@
+import Foundation
 import JSONRPC
 import SwitchboardCore
 import SwitchboardPhone
@@ -7,6 +8,7 @@ extension Methods {
     static func phonebook(_ app: Application) -> [MethodSpec] {
         let book = app.phonebook
         let regions = LookupRegions(book)
+        let immediate = book.immediateLookups
         return [
             MethodSpec("phonebook.list", .anyRole) { params, call in
                 try params.expectOnly(Params.pagingFields.union(["source"]))
@@ -36,10 +38,13 @@ extension Methods {
             MethodSpec("phonebook.lookup", .anyRole, inline: { params, call in
                 try params.expectOnly(["number"])
                 let accountId = call.principal.accountId
-                guard let region = regions.now(accountId: accountId, userId: call.principal.userId),
-                    let result = try book.lookupNow(accountId: accountId, number: try params.string("number", maxLength: 64), region: region)
+                guard let immediate, let region = regions.now(accountId: accountId, userId: call.principal.userId) else { return nil }
+                // Written straight from the matching rows: no entries are built.
+                let rows = RowAnswers()
+                guard let result = try book.lookupNow(
+                    accountId: accountId, number: try params.string("number", maxLength: 64), region: region, via: immediate, capture: rows.capture)
                 else { return nil }
-                return .lookup(result, region: region)
+                return rows.answer(result, region: region)
             }) { params, call in
                 try params.expectOnly(["number"])
                 let accountId = call.principal.accountId
@@ -125,25 +130,24 @@ extension JSONValue {
     }
 
     static func lookup(_ r: LookupResult, region: String) -> JSONValue {
+        lookup(r, region: region, best: { w, e in w.entry(e) }, candidate: { w, e in w.candidate(e) })
+    }
+
+    /// A caller-ID answer; `best` writes the best candidate in full, `candidate` one candidate's summary.
+    static func lookup<C>(
+        _ r: LookupOutcome<C>, region: String, best: (inout JSONStreamWriter, C) -> Void, candidate: (inout JSONStreamWriter, C) -> Void
+    ) -> JSONValue {
         .fragment(JSONFragment { w in
             w.object { w in
                 w.key("entry")
-                if let best = r.best { w.entry(best) } else { w.null() }
+                if let entry = r.best { best(&w, entry) } else { w.null() }
                 w.field("user", r.user.map(JSONValue.user) ?? .null)
                 w.field("match", r.match?.rawValue)
                 w.field("ambiguous", r.ambiguous)
                 w.field("candidateCount", Int64(r.candidates.count))
                 // Enough to tell the entries apart and fetch one; the best is also `entry`, in
                 // full, so a caller-ID answer does not carry the same entry twice.
-                w.field("candidates", array: r.candidates.prefix(lookupCandidateLimit)) { w, e in
-                    w.object { w in
-                        w.field("id", e.id)
-                        w.field("source", e.source.rawValue)
-                        w.field("name", e.displayName)
-                        w.field("company", e.company)
-                        w.field("updatedAt", RFC3339.string(e.updatedAt))
-                    }
-                }
+                w.field("candidates", array: r.candidates.prefix(lookupCandidateLimit), candidate)
                 w.field("normalized", object: { w in
                     w.field("input", r.query)
                     w.field("region", region)
@@ -167,37 +171,136 @@ extension JSONValue {
     static let lookupCandidateLimit = 100
 }
 
+/// What an entry's JSON is written from: a `PhonebookEntry`, or a view of
+/// its database row (`EntryRowView`) for caller-ID answers written straight
+/// from the row. One field list (`JSONStreamWriter.entry`) serves both, so
+/// both give the same bytes.
+protocol EntryJSONSource {
+    associatedtype Text: JSONText
+    var id: Text { get }
+    var source: PhonebookEntry.Source { get }
+    var displayName: Text { get }
+    var firstName: Text? { get }
+    var lastName: Text? { get }
+    var company: Text? { get }
+    var department: Text? { get }
+    var title: Text? { get }
+    var email: Text? { get }
+    var note: Text? { get }
+    var interfaceId: Text? { get }
+    var externalId: Text? { get }
+    var copiedFrom: Text? { get }
+    var createdAt: Date { get }
+    var updatedAt: Date { get }
+    var scope: ContactScope? { get }
+    var remoteVersion: Text? { get }
+    /// Each number: type, as typed, E.164 (nil when kept as typed), display form.
+    func forEachNumber(_ body: (EntryNumber.Kind, Text, Text?, Text) -> Void)
+}
+
+extension PhonebookEntry: EntryJSONSource {
+    func forEachNumber(_ body: (EntryNumber.Kind, String, String?, String) -> Void) {
+        for n in numbers { body(n.kind, n.raw, n.e164, n.display) }
+    }
+}
+
+extension EntryRowView: EntryJSONSource {
+    func forEachNumber(_ body: (EntryNumber.Kind, UTF8Text, UTF8Text?, UTF8Text) -> Void) {
+        numbers.forEach { body($0.kind, $0.raw, $0.e164, $0.display) }
+    }
+}
+
+extension UTF8Text: JSONText {
+    public func writeJSON(into writer: inout JSONStreamWriter) { writer.string(utf8: bytes) }
+}
+
+extension RFC3339Text: JSONText {
+    public func writeJSON(into writer: inout JSONStreamWriter) { withUTF8 { writer.string(utf8: $0) } }
+}
+
 extension JSONStreamWriter {
-    mutating func entry(_ e: PhonebookEntry) {
+    mutating func entry<E: EntryJSONSource>(_ e: E) {
         object { w in
-            w.field("id", e.id)
+            w.field("id", text: e.id)
             w.field("source", e.source.rawValue)
-            w.field("name", e.displayName)
-            w.field("firstName", e.firstName)
-            w.field("lastName", e.lastName)
-            w.field("company", e.company)
-            w.field("department", e.department)
-            w.field("title", e.title)
-            w.field("email", e.email)
-            w.field("note", e.note)
-            w.field("numbers", array: e.numbers) { w, n in
+            w.field("name", text: e.displayName)
+            w.field("firstName", text: e.firstName)
+            w.field("lastName", text: e.lastName)
+            w.field("company", text: e.company)
+            w.field("department", text: e.department)
+            w.field("title", text: e.title)
+            w.field("email", text: e.email)
+            w.field("note", text: e.note)
+            w.key("numbers")
+            w.beginArray()
+            e.forEachNumber { kind, raw, e164, display in
                 w.object { w in
-                    w.field("type", n.kind.rawValue)
-                    w.field("number", n.raw)
-                    w.field("e164", n.e164)
-                    w.field("display", n.display)
+                    w.field("type", kind.rawValue)
+                    w.field("number", text: raw)
+                    w.field("e164", text: e164)
+                    w.field("display", text: display)
                 }
             }
-            w.field("interfaceId", e.interfaceId)
-            w.field("externalId", e.externalId)
+            w.endArray()
+            w.field("interfaceId", text: e.interfaceId)
+            w.field("externalId", text: e.externalId)
             if e.source == .synced {
                 // The contact in its system: whose it is there, and its version (what write-through sends back).
                 w.field("scope", e.scope?.rawValue)
-                w.field("remoteVersion", e.remoteVersion)
+                w.field("remoteVersion", text: e.remoteVersion)
             }
-            w.field("copiedFrom", e.copiedFrom)
-            w.field("createdAt", RFC3339.string(e.createdAt))
-            w.field("updatedAt", RFC3339.string(e.updatedAt))
+            w.field("copiedFrom", text: e.copiedFrom)
+            w.field("createdAt", text: RFC3339.text(e.createdAt))
+            w.field("updatedAt", text: RFC3339.text(e.updatedAt))
         }
+    }
+
+    /// A lookup candidate's summary.
+    mutating func candidate<E: EntryJSONSource>(_ e: E) {
+        object { w in
+            w.field("id", text: e.id)
+            w.field("source", e.source.rawValue)
+            w.field("name", text: e.displayName)
+            w.field("company", text: e.company)
+            w.field("updatedAt", text: RFC3339.text(e.updatedAt))
+        }
+    }
+}
+
+/// A matching row of a caller-ID lookup answered on the event loop: what
+/// ranking needs, and its full JSON and summary already written (the row is
+/// only readable while it is visited) into the lookup's `RowAnswers`.
+struct WrittenCandidate: LookupCandidate {
+    var isManual: Bool
+    var updatedAt: Date
+    var id: String
+    var hasUnparsedNumber: Bool
+    var full: Range<Int>
+    var summary: Range<Int>
+}
+
+/// Writes matching rows as they are read, then the answer from those bytes.
+final class RowAnswers {
+    private var scratch = JSONStreamWriter()
+
+    func capture(_ row: EntryRowView) -> WrittenCandidate {
+        var unparsed = false
+        row.numbers.forEach { if $0.e164 == nil { unparsed = true } }
+        let fullStart = scratch.byteCount
+        scratch.startStandaloneValue()
+        scratch.entry(row)
+        let summaryStart = scratch.byteCount
+        scratch.startStandaloneValue()
+        scratch.candidate(row)
+        return WrittenCandidate(
+            isManual: row.source == .manual, updatedAt: row.updatedAt, id: row.id.string, hasUnparsedNumber: unparsed,
+            full: fullStart..<summaryStart, summary: summaryStart..<scratch.byteCount)
+    }
+
+    func answer(_ r: LookupOutcome<WrittenCandidate>, region: String) -> JSONValue {
+        JSONValue.lookup(
+            r, region: region,
+            best: { w, c in scratch.withBytes(c.full) { w.serialized($0) } },
+            candidate: { w, c in scratch.withBytes(c.summary) { w.serialized($0) } })
     }
 }
