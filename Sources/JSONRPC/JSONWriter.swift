@@ -12,6 +12,18 @@ public enum JSONWriter {
 
     /// Appends `prefix`, then `value`, then `suffix` (ASCII literals) in one pass: a response envelope.
     static func write(_ value: JSONValue, between prefix: StaticString, _ id: JSONValue, _ middle: StaticString, _ suffix: StaticString, into out: inout [UInt8]) {
+        if case .fragment(let fragment) = value {
+            // Already serialised (answers on hot paths): copied once, straight into `out`.
+            var sink = ByteSink(capacity: 64)
+            sink.append(prefix)
+            sink.write(id)
+            sink.append(middle)
+            out.reserveCapacity(out.count + sink.byteCount + fragment.bytes.count + suffix.utf8CodeUnitCount)
+            sink.flush(into: &out)
+            out.append(contentsOf: fragment.bytes)
+            out.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+            return
+        }
         var sink = ByteSink()
         sink.append(prefix)
         sink.write(id)
@@ -187,6 +199,9 @@ struct ByteSink: ~Copyable {
 
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var i = 0
+        if let base = bytes.baseAddress {
+            while i + 8 <= bytes.count, base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+        }
         while i < bytes.count, bytes[i] < 0x80 { i += 1 }
         if i == bytes.count { return true }
         var iterator = bytes[i...].makeIterator()
@@ -234,6 +249,13 @@ struct ByteSink: ~Copyable {
         count = out - base
     }
 
+    /// Appends a copy of bytes already written here (`range`).
+    mutating func appendCopy(of range: Range<Int>) {
+        reserve(range.count)  // may move the buffer: copy from its new place
+        (base + count).update(from: base + range.lowerBound, count: range.count)
+        count += range.count
+    }
+
     /// The bytes written so far, from `range`.
     func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
@@ -245,6 +267,10 @@ struct ByteSink: ~Copyable {
 /// JSON already serialised (by `JSONStreamWriter`): valid, compact, one line.
 public struct JSONFragment: Sendable, Hashable {
     public let bytes: [UInt8]
+
+    init(serialized bytes: [UInt8]) {
+        self.bytes = bytes
+    }
 
     /// Serialises what `body` writes (one value).
     public init(_ body: (inout JSONStreamWriter) -> Void) {
@@ -269,6 +295,11 @@ public struct JSONStreamWriter: ~Copyable {
     private var needsComma = false
 
     public init() {}
+
+    /// A writer whose buffer starts with room for `capacity` bytes.
+    public init(capacity: Int) {
+        sink = ByteSink(capacity: capacity)
+    }
 
     @inline(__always)
     private mutating func separate() {
@@ -304,6 +335,17 @@ public struct JSONStreamWriter: ~Copyable {
     public mutating func serialized(_ bytes: UnsafeRawBufferPointer) {
         separate()
         sink.append(UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+    }
+
+    /// A value written earlier by this writer (a range of `byteCount`s), copied again.
+    public mutating func serializedCopy(of range: Range<Int>) {
+        separate()
+        sink.appendCopy(of: range)
+    }
+
+    /// The bytes of `range` as a fragment (they must be one complete value).
+    public func fragment(_ range: Range<Int>) -> JSONFragment {
+        sink.withBytes(range) { JSONFragment(serialized: Array($0)) }
     }
 
     /// Bytes written so far: with `withBytes`, values written here can be kept

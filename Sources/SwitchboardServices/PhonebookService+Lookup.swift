@@ -154,21 +154,43 @@ extension PhonebookService {
     /// wait: the number could be an extension (users are read through the
     /// store's async readers), or the store cannot read without waiting.
     /// Each matching row is handed to `capture` while it is read (as a view,
-    /// valid only during the call); what it returns is ranked and filtered
-    /// under the same rules as entries.
-    public func lookupNow<C: LookupCandidate>(
-        accountId: String, number text: String, region: String, via immediate: any ImmediateLookups, capture: (EntryRowView) throws -> C
-    ) throws -> LookupOutcome<C>? {
+    /// valid only during the call), which keeps what it needs and returns a
+    /// tag for it; the rows are ranked and filtered under the same rules as
+    /// entries, and come back as `LookupRow`s carrying those tags.
+    public func lookupNow(
+        accountId: String, number text: String, region: String, via immediate: any ImmediateLookups, capture: (EntryRowView) throws -> Int
+    ) throws -> LookupOutcome<LookupRow>? {
         var steps = try LookupSteps(number: text, region: region)
         if steps.extensionNumber != nil { return nil }
-        var found: [C] = []
+        var found: [LookupRow] = []
         while let key = steps.nextKey() {
             found.removeAll(keepingCapacity: true)
-            guard try immediate.visitEntriesNow(accountId: accountId, numberKey: key.description, { found.append(try capture($0)) })
-            else { return nil }
+            let visited = try immediate.visitEntriesNow(accountId: accountId, numberKey: key.description) { row in
+                found.append(LookupRow(row, tag: try capture(row)))
+            }
+            guard visited else { return nil }
             if let result = steps.result(found, for: key) { return result }
         }
         return steps.notFound()
+    }
+}
+
+/// A matching row of `lookupNow`: what ranking needs, and the caller's tag for what it kept of the row.
+public struct LookupRow: LookupCandidate {
+    public var isManual: Bool
+    public var updatedAt: Date
+    public var id: String
+    public var hasUnparsedNumber: Bool
+    public var tag: Int
+
+    init(_ row: EntryRowView, tag: Int) {
+        isManual = row.source == .manual
+        updatedAt = row.updatedAt
+        id = row.id.string
+        var unparsed = false
+        row.numbers.forEach { if $0.e164 == nil { unparsed = true } }
+        hasUnparsedNumber = unparsed
+        self.tag = tag
     }
 }
 

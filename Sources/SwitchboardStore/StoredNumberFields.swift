@@ -1,3 +1,4 @@
+import Foundation
 import SwitchboardCore
 
 /// Reads the stored numbers text (see `PhonebookEntryRow.encodeNumbers`:
@@ -8,37 +9,54 @@ import SwitchboardCore
 /// Strings and skips the lookup keys, which no answer shows.
 enum StoredNumberFields {
     static func decode(_ bytes: UnsafeRawBufferPointer, _ body: (StoredNumberView) -> Void) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        let n = bytes.count
         var fieldCount = 0
         var start = 0
-        var kindField = 0..<0, raw = 0..<0, e164 = 0..<0, display = 0..<0
-        func text(_ range: Range<Int>) -> UTF8Text { UTF8Text(UnsafeRawBufferPointer(rebasing: bytes[range])) }
-        for i in 0...bytes.count {
-            switch i < bytes.count ? bytes[i] : 0x1E {
+        // The first four fields: kind, as typed, E.164, display.
+        var kindStart = 0, kindEnd = 0, rawStart = 0, rawEnd = 0, e164Start = 0, e164End = 0, displayStart = 0, displayEnd = 0
+        var i = 0
+        while true {
+            while i < n, p[i] >= 0x20 { i += 1 }  // no separator among printable bytes
+            let byte: UInt8 = i < n ? p[i] : 0x1E  // the end closes the last number
+            switch byte {
             case 0x1D:
                 start = i + 1
             case 0x1F:
                 switch fieldCount {
-                case 0: kindField = start..<i
-                case 1: raw = start..<i
-                case 2: e164 = start..<i
-                case 3: display = start..<i
+                case 0: (kindStart, kindEnd) = (start, i)
+                case 1: (rawStart, rawEnd) = (start, i)
+                case 2: (e164Start, e164End) = (start, i)
+                case 3: (displayStart, displayEnd) = (start, i)
                 default: break
                 }
                 fieldCount += 1
                 start = i + 1
             case 0x1E:
-                if fieldCount == 5, let kind = Self.kind(text(kindField)) {
-                    body(StoredNumberView(kind: kind, raw: text(raw), e164: e164.isEmpty ? nil : text(e164), display: text(display)))
+                if fieldCount == 5, let kind = kind(UnsafeRawBufferPointer(start: p + kindStart, count: kindEnd - kindStart)) {
+                    body(StoredNumberView(
+                        kind: kind, raw: UTF8Text(UnsafeRawBufferPointer(start: p + rawStart, count: rawEnd - rawStart)),
+                        e164: e164End > e164Start ? UTF8Text(UnsafeRawBufferPointer(start: p + e164Start, count: e164End - e164Start)) : nil,
+                        display: UTF8Text(UnsafeRawBufferPointer(start: p + displayStart, count: displayEnd - displayStart))))
                 }
                 fieldCount = 0
                 start = i + 1
             default:
-                continue
+                break  // another control byte: part of the field
             }
+            if i >= n { return }
+            i += 1
         }
     }
 
-    static func kind(_ text: UTF8Text) -> EntryNumber.Kind? {
-        EntryNumber.Kind.allCases.first { $0.rawValue.utf8.elementsEqual(text.bytes) }
+    /// The kinds by their stored names (compared as bytes: no String per number).
+    static let kinds: [(name: [UInt8], kind: EntryNumber.Kind)] = EntryNumber.Kind.allCases.map { (Array($0.rawValue.utf8), $0) }
+
+    static func kind(_ bytes: UnsafeRawBufferPointer) -> EntryNumber.Kind? {
+        for (name, kind) in kinds where name.count == bytes.count {
+            if name.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return kind }
+        }
+        return nil
     }
 }

@@ -130,15 +130,19 @@ extension JSONValue {
     }
 
     static func lookup(_ r: LookupResult, region: String) -> JSONValue {
-        lookup(r, region: region, best: { w, e in w.entry(e) }, candidate: { w, e in w.candidate(e) })
+        .fragment(JSONFragment { $0.lookup(r, region: region, best: { w, e in w.entry(e) }, candidate: { w, e in w.candidate(e) }) })
     }
 
+    /// At most this many candidates are listed; `candidateCount` says how many matched.
+    static let lookupCandidateLimit = 100
+}
+
+extension JSONStreamWriter {
     /// A caller-ID answer; `best` writes the best candidate in full, `candidate` one candidate's summary.
-    static func lookup<C>(
+    mutating func lookup<C>(
         _ r: LookupOutcome<C>, region: String, best: (inout JSONStreamWriter, C) -> Void, candidate: (inout JSONStreamWriter, C) -> Void
-    ) -> JSONValue {
-        .fragment(JSONFragment { w in
-            w.object { w in
+    ) {
+            object { w in
                 w.key("entry")
                 if let entry = r.best { best(&w, entry) } else { w.null() }
                 w.field("user", r.user.map(JSONValue.user) ?? .null)
@@ -147,7 +151,7 @@ extension JSONValue {
                 w.field("candidateCount", Int64(r.candidates.count))
                 // Enough to tell the entries apart and fetch one; the best is also `entry`, in
                 // full, so a caller-ID answer does not carry the same entry twice.
-                w.field("candidates", array: r.candidates.prefix(lookupCandidateLimit), candidate)
+                w.field("candidates", array: r.candidates.prefix(JSONValue.lookupCandidateLimit), candidate)
                 w.field("normalized", object: { w in
                     w.field("input", r.query)
                     w.field("region", region)
@@ -164,11 +168,7 @@ extension JSONValue {
                     }
                 })
             }
-        })
     }
-
-    /// At most this many candidates are listed; `candidateCount` says how many matched.
-    static let lookupCandidateLimit = 100
 }
 
 /// What an entry's JSON is written from: a `PhonebookEntry`, or a view of
@@ -267,40 +267,32 @@ extension JSONStreamWriter {
     }
 }
 
-/// A matching row of a caller-ID lookup answered on the event loop: what
-/// ranking needs, and its full JSON and summary already written (the row is
-/// only readable while it is visited) into the lookup's `RowAnswers`.
-struct WrittenCandidate: LookupCandidate {
-    var isManual: Bool
-    var updatedAt: Date
-    var id: String
-    var hasUnparsedNumber: Bool
-    var full: Range<Int>
-    var summary: Range<Int>
-}
-
-/// Writes matching rows as they are read, then the answer from those bytes.
+/// Writes the rows of a caller-ID lookup answered on the event loop as
+/// they are read (a row is only readable while it is visited): each one's
+/// full JSON and summary, then the answer from those bytes, all in one buffer.
 final class RowAnswers {
-    private var scratch = JSONStreamWriter()
+    private var scratch = JSONStreamWriter(capacity: 4_096)
+    /// By `LookupRow.tag`: where each row's full JSON and summary are.
+    private var written: [(full: Range<Int>, summary: Range<Int>)] = []
 
-    func capture(_ row: EntryRowView) -> WrittenCandidate {
-        var unparsed = false
-        row.numbers.forEach { if $0.e164 == nil { unparsed = true } }
+    func capture(_ row: EntryRowView) -> Int {
         let fullStart = scratch.byteCount
         scratch.startStandaloneValue()
         scratch.entry(row)
         let summaryStart = scratch.byteCount
         scratch.startStandaloneValue()
         scratch.candidate(row)
-        return WrittenCandidate(
-            isManual: row.source == .manual, updatedAt: row.updatedAt, id: row.id.string, hasUnparsedNumber: unparsed,
-            full: fullStart..<summaryStart, summary: summaryStart..<scratch.byteCount)
+        written.append((fullStart..<summaryStart, summaryStart..<scratch.byteCount))
+        return written.count - 1
     }
 
-    func answer(_ r: LookupOutcome<WrittenCandidate>, region: String) -> JSONValue {
-        JSONValue.lookup(
+    func answer(_ r: LookupOutcome<LookupRow>, region: String) -> JSONValue {
+        let start = scratch.byteCount
+        scratch.startStandaloneValue()
+        scratch.lookup(
             r, region: region,
-            best: { w, c in scratch.withBytes(c.full) { w.serialized($0) } },
-            candidate: { w, c in scratch.withBytes(c.summary) { w.serialized($0) } })
+            best: { w, row in w.serializedCopy(of: written[row.tag].full) },
+            candidate: { w, row in w.serializedCopy(of: written[row.tag].summary) })
+        return .fragment(scratch.fragment(start..<scratch.byteCount))
     }
 }
