@@ -158,3 +158,35 @@ import Testing
         #expect(out == Array("before".utf8))
     }
 }
+
+/// Strings written from borrowed bytes are the same as from the `String` made of them.
+@Suite struct JSONTextFromBytesTests {
+    func viaBytes(_ bytes: [UInt8]) -> [UInt8] {
+        var sink = ByteSink()
+        bytes.withUnsafeBytes { sink.writeString(utf8: $0) }
+        return sink.bytes()
+    }
+
+    func viaString(_ bytes: [UInt8]) -> [UInt8] {
+        var sink = ByteSink()
+        sink.writeString(String(decoding: bytes, as: UTF8.self))
+        return sink.bytes()
+    }
+
+    @Test func validAndInvalidUTF8() {
+        var cases: [[UInt8]] = [
+            [], Array("plain ascii, longer than eight bytes".utf8), Array("Müller \"quoted\" \\ back\nline\ttab \u{1} €𝄞".utf8),
+            [0xC3], [0xC3, 0x28], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF], [0xFF, 0x41],
+            Array("abcdefgh".utf8) + [0x80] + Array("ijk".utf8),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            cases.append((0..<Int.random(in: 0..<24, using: &generator)).map { _ in
+                [UInt8(0x41), 0x22, 0x0A, 0xC3, 0xA4, 0xE2, 0x82, 0xAC, 0xF0, 0x9D, 0x84, 0x9E, 0x80, 0xFF].randomElement(using: &generator)!
+            })
+        }
+        for bytes in cases {
+            #expect(viaBytes(bytes) == viaString(bytes), "\(bytes)")
+        }
+    }
+}
