@@ -95,6 +95,28 @@ import Testing
         }
     }
 
+    @Test func batchesArrivingWhileTheAsyncPathWorksWaitForIt() async throws {
+        try await withTestServer { server in
+            let raw = try await server.raw()
+            #expect(await raw.roundTrip(Self.request(0, "auth.login", ["token": .string(try server.operatorToken)]))?["result"] != nil)
+            for i in 0..<20 {
+                let number = String(format: "+4930777%04d", i)
+                // The write (a durable commit) is still being worked on when the next batch arrives.
+                raw.send(Self.request(i * 10 + 1, "phonebook.create", ["name": .string("Later \(i)"), "numbers": [["number": .string(number)]]]))
+                try await Task.sleep(for: .milliseconds(1))
+                raw.sendUnterminated(Array((Self.request(i * 10 + 2, "phonebook.lookup", ["number": .string(number)]) + "\n"
+                    + Self.request(i * 10 + 3, "system.ping") + "\n").utf8))
+                let created = await raw.next()
+                let lookup = await raw.next()
+                let ping = await raw.next()
+                #expect(created?["id"] == .int(Int64(i * 10 + 1)))
+                #expect(lookup?["id"] == .int(Int64(i * 10 + 2)))
+                #expect(ping?["id"] == .int(Int64(i * 10 + 3)))
+                #expect(lookup?["result"]?["entry"]?["id"] == created?["result"]?["id"], "lookup \(i)")
+            }
+        }
+    }
+
     @Test func inlineAnswersAreTheAsyncAnswersByteForByte() async throws {
         try await withTestServer { server in
             let op = try await server.client()
