@@ -12,6 +12,18 @@ public enum JSONWriter {
 
     /// Appends `prefix`, then `value`, then `suffix` (ASCII literals) in one pass: a response envelope.
     static func write(_ value: JSONValue, between prefix: StaticString, _ id: JSONValue, _ middle: StaticString, _ suffix: StaticString, into out: inout [UInt8]) {
+        if case .fragment(let fragment) = value {
+            // Already serialised (answers on hot paths): copied once, straight into `out`.
+            var sink = ByteSink(capacity: 64)
+            sink.append(prefix)
+            sink.write(id)
+            sink.append(middle)
+            out.reserveCapacity(out.count + sink.byteCount + fragment.bytes.count + suffix.utf8CodeUnitCount)
+            sink.flush(into: &out)
+            out.append(contentsOf: fragment.bytes)
+            out.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+            return
+        }
         var sink = ByteSink()
         sink.append(prefix)
         sink.write(id)
@@ -171,44 +183,94 @@ struct ByteSink: ~Copyable {
 
     mutating func writeString(_ string: String) {
         var string = string
-        string.withUTF8 { bytes in
-            // Worst case every byte becomes \u00XX: reserve once, then store without checks.
-            reserve(bytes.count * 6 + 2)
-            var out = base + count
-            out.pointee = UInt8(ascii: "\"")
-            out += 1
-            for byte in bytes {
-                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-                    out.pointee = byte
-                    out += 1
-                    continue
-                }
-                out.pointee = UInt8(ascii: "\\")
-                switch byte {
-                case UInt8(ascii: "\""): out[1] = UInt8(ascii: "\""); out += 2
-                case UInt8(ascii: "\\"): out[1] = UInt8(ascii: "\\"); out += 2
-                case 0x0A: out[1] = UInt8(ascii: "n"); out += 2
-                case 0x0D: out[1] = UInt8(ascii: "r"); out += 2
-                case 0x09: out[1] = UInt8(ascii: "t"); out += 2
-                case 0x08: out[1] = UInt8(ascii: "b"); out += 2
-                case 0x0C: out[1] = UInt8(ascii: "f"); out += 2
-                default:
-                    out[1] = UInt8(ascii: "u"); out[2] = UInt8(ascii: "0"); out[3] = UInt8(ascii: "0")
-                    out[4] = Self.hexDigits.utf8Start[Int(byte >> 4)]
-                    out[5] = Self.hexDigits.utf8Start[Int(byte & 0xF)]
-                    out += 6
-                }
-            }
-            out.pointee = UInt8(ascii: "\"")
-            out += 1
-            count = out - base
+        string.withUTF8 { writeEscaped(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes UTF-8 bytes from elsewhere (a database row) as a JSON string,
+    /// exactly as `writeString(String(decoding: bytes, as: UTF8.self))` would:
+    /// valid UTF-8 is written as is; invalid input takes that path itself.
+    mutating func writeString(utf8 bytes: UnsafeRawBufferPointer) {
+        if Self.isValidUTF8(bytes) {
+            writeEscaped(bytes)
+        } else {
+            writeString(String(decoding: bytes, as: UTF8.self))
         }
     }
+
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        if let base = bytes.baseAddress {
+            while i + 8 <= bytes.count, base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+        }
+        while i < bytes.count, bytes[i] < 0x80 { i += 1 }
+        if i == bytes.count { return true }
+        var iterator = bytes[i...].makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    /// Valid UTF-8 as a JSON string.
+    private mutating func writeEscaped(_ bytes: UnsafeRawBufferPointer) {
+        // Worst case every byte becomes \u00XX: reserve once, then store without checks.
+        reserve(bytes.count * 6 + 2)
+        var out = base + count
+        out.pointee = UInt8(ascii: "\"")
+        out += 1
+        for byte in bytes {
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                out.pointee = byte
+                out += 1
+                continue
+            }
+            out.pointee = UInt8(ascii: "\\")
+            switch byte {
+            case UInt8(ascii: "\""): out[1] = UInt8(ascii: "\""); out += 2
+            case UInt8(ascii: "\\"): out[1] = UInt8(ascii: "\\"); out += 2
+            case 0x0A: out[1] = UInt8(ascii: "n"); out += 2
+            case 0x0D: out[1] = UInt8(ascii: "r"); out += 2
+            case 0x09: out[1] = UInt8(ascii: "t"); out += 2
+            case 0x08: out[1] = UInt8(ascii: "b"); out += 2
+            case 0x0C: out[1] = UInt8(ascii: "f"); out += 2
+            default:
+                out[1] = UInt8(ascii: "u"); out[2] = UInt8(ascii: "0"); out[3] = UInt8(ascii: "0")
+                out[4] = Self.hexDigits.utf8Start[Int(byte >> 4)]
+                out[5] = Self.hexDigits.utf8Start[Int(byte & 0xF)]
+                out += 6
+            }
+        }
+        out.pointee = UInt8(ascii: "\"")
+        out += 1
+        count = out - base
+    }
+
+    /// Appends a copy of bytes already written here (`range`).
+    mutating func appendCopy(of range: Range<Int>) {
+        reserve(range.count)  // may move the buffer: copy from its new place
+        (base + count).update(from: base + range.lowerBound, count: range.count)
+        count += range.count
+    }
+
+    /// The bytes written so far, from `range`.
+    func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
+    }
+
+    var byteCount: Int { count }
 }
 
 /// JSON already serialised (by `JSONStreamWriter`): valid, compact, one line.
 public struct JSONFragment: Sendable, Hashable {
     public let bytes: [UInt8]
+
+    init(serialized bytes: [UInt8]) {
+        self.bytes = bytes
+    }
 
     /// Serialises what `body` writes (one value).
     public init(_ body: (inout JSONStreamWriter) -> Void) {
@@ -232,6 +294,13 @@ public struct JSONStreamWriter: ~Copyable {
     var sink = ByteSink()
     private var needsComma = false
 
+    public init() {}
+
+    /// A writer whose buffer starts with room for `capacity` bytes.
+    public init(capacity: Int) {
+        sink = ByteSink(capacity: capacity)
+    }
+
     @inline(__always)
     private mutating func separate() {
         if needsComma { sink.append(UInt8(ascii: ",")) }
@@ -254,6 +323,43 @@ public struct JSONStreamWriter: ~Copyable {
 
     public mutating func string(_ value: String?) {
         if let value { string(value) } else { null() }
+    }
+
+    /// UTF-8 bytes from elsewhere, written exactly as the `String` decoded from them would be.
+    public mutating func string(utf8 bytes: UnsafeRawBufferPointer) {
+        separate()
+        sink.writeString(utf8: bytes)
+    }
+
+    /// A value already serialised by a `JSONStreamWriter` (see `withBytes`), copied as is.
+    public mutating func serialized(_ bytes: UnsafeRawBufferPointer) {
+        separate()
+        sink.append(UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+    }
+
+    /// A value written earlier by this writer (a range of `byteCount`s), copied again.
+    public mutating func serializedCopy(of range: Range<Int>) {
+        separate()
+        sink.appendCopy(of: range)
+    }
+
+    /// The bytes of `range` as a fragment (they must be one complete value).
+    public func fragment(_ range: Range<Int>) -> JSONFragment {
+        sink.withBytes(range) { JSONFragment(serialized: Array($0)) }
+    }
+
+    /// Bytes written so far: with `withBytes`, values written here can be kept
+    /// and copied into another writer later (`serialized`).
+    public var byteCount: Int { sink.byteCount }
+
+    /// Starts a value that stands alone (no comma before it), e.g. the next
+    /// of several kept values.
+    public mutating func startStandaloneValue() {
+        needsComma = false
+    }
+
+    public func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try sink.withBytes(range, body)
     }
 
     public mutating func int(_ value: Int64) {
@@ -310,10 +416,24 @@ public struct JSONStreamWriter: ~Copyable {
     public mutating func field(_ key: StaticString, _ value: Int64) { self.key(key); int(value) }
     public mutating func field(_ key: StaticString, _ value: Bool) { self.key(key); bool(value) }
     public mutating func field(_ key: StaticString, _ value: JSONValue) { self.key(key); self.value(value) }
+    public mutating func field<T: JSONText>(_ key: StaticString, text value: T?) {
+        self.key(key)
+        if let value { value.writeJSON(into: &self) } else { null() }
+    }
     public mutating func field(_ key: StaticString, object body: (inout JSONStreamWriter) -> Void) { self.key(key); object(body) }
     @inlinable
     public mutating func field<S: Sequence>(_ key: StaticString, array elements: S, _ element: (inout JSONStreamWriter, S.Element) -> Void) {
         self.key(key)
         array(elements, element)
     }
+}
+
+/// Text a `JSONStreamWriter` writes as a JSON string: `String`, or bytes
+/// borrowed from elsewhere (see `JSONStreamWriter.string(utf8:)`).
+public protocol JSONText {
+    func writeJSON(into writer: inout JSONStreamWriter)
+}
+
+extension String: JSONText {
+    public func writeJSON(into writer: inout JSONStreamWriter) { writer.string(self) }
 }

@@ -115,25 +115,78 @@ public struct RPCEngine<Context: Sendable>: Sendable {
 
     /// Returns whether a response was written.
     private func handleOne(_ message: JSONValue, context: Context, into out: inout [UInt8]) async -> Bool {
-        let request: Request
-        switch Request.validate(message) {
-        case .success(let valid): request = valid
-        case .failure(let failure):
-            onError?(failure.error, nil, context)
-            Self.appendError(failure.error, id: failure.id, into: &out)
-            return true
-        }
-        let result: Result<JSONValue, RPCError>
-        if let params = request.params {
+        switch check(message) {
+        case .valid(let request, let params):
+            let result: Result<JSONValue, any Error>
             do {
                 result = .success(try await invoke(request.method, params, context))
-            } catch let error as RPCError {
-                result = .failure(error)
             } catch {
-                result = .failure(mapError(error, request.method))
+                result = .failure(error)
             }
-        } else {
-            result = .failure(.invalidParams("params must be an object (by name), not an array"))
+            return finish(request, result, context: context, into: &out)
+        case let refusal:
+            return answer(refusal, context: context, into: &out)
+        }
+    }
+
+    /// Calls a method without suspending; nil when the request needs the async path
+    /// (it must then have had no effect).
+    public typealias InvokeInline = (_ method: String, _ params: Params, _ context: Context) -> Result<JSONValue, any Error>?
+
+    /// Answers a parsed message synchronously, under exactly the rules of
+    /// `handle(message:context:into:)`, when `invokeInline` can answer it.
+    /// Returns false, having changed nothing, when it cannot (batches
+    /// always go to the async path).
+    public func handleInline(message: JSONValue, context: Context, invokeInline: InvokeInline, into out: inout [UInt8]) -> Bool {
+        guard case .object = message else { return false }
+        let wrote: Bool
+        switch check(message) {
+        case .valid(let request, let params):
+            guard let result = invokeInline(request.method, params, context) else { return false }
+            wrote = finish(request, result, context: context, into: &out)
+        case let refusal:
+            wrote = answer(refusal, context: context, into: &out)
+        }
+        if wrote { out.append(0x0A) }
+        return true
+    }
+
+    private enum Checked {
+        case valid(Request, Params)
+        case invalid(RPCError, id: JSONValue)
+        /// Params by position: refused with this error (answered only if the request has an id).
+        case refused(Request, RPCError)
+    }
+
+    /// The envelope rules, without effects.
+    private func check(_ message: JSONValue) -> Checked {
+        switch Request.validate(message) {
+        case .failure(let failure): return .invalid(failure.error, id: failure.id)
+        case .success(let request):
+            guard let params = request.params else {
+                return .refused(request, .invalidParams("params must be an object (by name), not an array"))
+            }
+            return .valid(request, params)
+        }
+    }
+
+    /// Answers a message that calls no method; returns whether a response was written.
+    private func answer(_ checked: Checked, context: Context, into out: inout [UInt8]) -> Bool {
+        switch checked {
+        case .valid: preconditionFailure("a valid request calls its method")
+        case .invalid(let error, let id):
+            onError?(error, nil, context)
+            Self.appendError(error, id: id, into: &out)
+            return true
+        case .refused(let request, let error):
+            return finish(request, .failure(error), context: context, into: &out)
+        }
+    }
+
+    /// Reports a failure and writes the response (none for a notification). Returns whether one was written.
+    private func finish(_ request: Request, _ outcome: Result<JSONValue, any Error>, context: Context, into out: inout [UInt8]) -> Bool {
+        let result: Result<JSONValue, RPCError> = outcome.mapError { error in
+            (error as? RPCError) ?? mapError(error, request.method)
         }
         if case .failure(let error) = result { onError?(error, request.method, context) }
         guard let id = request.id else { return false }  // notification: no answer, even on error

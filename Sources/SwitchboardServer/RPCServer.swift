@@ -53,7 +53,11 @@ public final class RPCServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(SlowReaderGuard(timeout: .seconds(Int64(limits.slowReaderSeconds))))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes)))
-                    return try NIOAsyncChannel<[Frame], ByteBuffer>(wrappingChannelSynchronously: channel)
+                    let responder = InlineResponder(engine: self.engine, table: self.table, isDraining: { self.draining.load(ordering: .relaxed) })
+                    try channel.pipeline.syncOperations.addHandler(responder)
+                    return Accepted(
+                        channel: try NIOAsyncChannel<[Frame], ByteBuffer>(wrappingChannelSynchronously: channel),
+                        responder: NIOLoopBound(responder, eventLoop: channel.eventLoop))
                 }
             }
         let address = server.channel.localAddress!
@@ -64,7 +68,7 @@ public final class RPCServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                        let executor = EventLoopTaskExecutor(connection.channel.channel.eventLoop)
                         group.addTask(executorPreference: executor) { await self.serve(connection) }
                     }
                 }
@@ -77,9 +81,17 @@ public final class RPCServer: Service, Sendable {
         app.logger.info("server stopped")
     }
 
+    /// An accepted connection: its async channel, and the handler that answers inline requests on its event loop.
+    struct Accepted: Sendable {
+        let channel: NIOAsyncChannel<[Frame], ByteBuffer>
+        let responder: NIOLoopBound<InlineResponder>
+    }
+
     /// One connection. Never throws: a misbehaving client only ends its own connection.
-    func serve(_ connection: NIOAsyncChannel<[Frame], ByteBuffer>) async {
+    func serve(_ accepted: Accepted) async {
+        let connection = accepted.channel
         let channel = connection.channel
+        let responder = accepted.responder
         let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         let count = connections.wrappingAdd(1, ordering: .relaxed).newValue
         defer { connections.wrappingSubtract(1, ordering: .relaxed) }
@@ -96,6 +108,7 @@ public final class RPCServer: Service, Sendable {
         logger.info("connection opened", metadata: ["session": "\(session.id)", "remote": "\(remote)"])
         app.events.register(session)
         defer { app.events.unregister(session) }
+        channel.eventLoop.execute { responder.value.activate(session) }
 
         var requests = 0
         do {
@@ -119,7 +132,7 @@ public final class RPCServer: Service, Sendable {
                             for await event in events { try await outbound.write(event) }
                             channel.close(promise: nil)
                         }
-                        requests = try await self.requestLoop(inbound: inbound, outbound: outbound, session: session)
+                        requests = try await self.requestLoop(inbound: inbound, outbound: outbound, session: session, responder: responder)
                         eventsContinuation.finish()
                         group.cancelAll()
                     }
@@ -133,13 +146,18 @@ public final class RPCServer: Service, Sendable {
             logger.debug("connection error", metadata: ["session": "\(session.id)", "error": "\(error)"])
         }
         eventsContinuation.finish()
+        requests += (try? await channel.eventLoop.submit { responder.value.requests }.get()) ?? 0
         logger.info("connection closed", metadata: ["session": "\(session.id)", "remote": "\(remote)", "requests": "\(requests)"])
     }
 
-    /// Reads batches of lines, answers each in order, writes the answers of a batch together.
+    /// Reads the batches of lines `InlineResponder` did not answer, answers
+    /// each in order, writes the answers of a batch together, and tells the
+    /// responder when a batch's answers are written.
     private func requestLoop(
-        inbound: NIOAsyncChannelInboundStream<[Frame]>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, session: Session
+        inbound: NIOAsyncChannelInboundStream<[Frame]>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, session: Session,
+        responder: NIOLoopBound<InlineResponder>
     ) async throws -> Int {
+        let loop = responder.eventLoop
         let maxLine = app.configuration.limits.maxLineBytes
         let oversized = RPCEngine<Session>.errorLine(
             .invalidRequest("line longer than \(maxLine) bytes", data: ["maxLineBytes": .int(Int64(maxLine))]))
@@ -171,6 +189,12 @@ public final class RPCServer: Service, Sendable {
             if !out.isEmpty {
                 try await outbound.write(ByteBuffer(bytes: out))
                 out.removeAll(keepingCapacity: true)
+            }
+            // The write has reached the channel (or is queued on the event loop before this).
+            if loop.inEventLoop {
+                responder.value.asyncBatchAnswered()
+            } else {
+                loop.execute { responder.value.asyncBatchAnswered() }
             }
         }
         return requests

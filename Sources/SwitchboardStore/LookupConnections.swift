@@ -99,6 +99,9 @@ final class LookupConnections: Sendable {
         return slot
     }
 
+    /// Bumped after every committed write.
+    var currentGeneration: UInt64 { generation.load(ordering: .sequentiallyConsistent) }
+
     /// Called by the store after every committed write: snapshots taken before it are stale.
     func dataChanged() {
         generation.add(1, ordering: .sequentiallyConsistent)
@@ -145,6 +148,19 @@ final class LookupConnections: Sendable {
     /// in no particular order: the service ranks them. Ordering here would
     /// set up an SQLite sorter for what is nearly always one row.
     func entries(accountId: String, key: String) throws -> [PhonebookEntry] {
+        var entries: [PhonebookEntry] = []
+        try step(accountId: accountId, key: key) { entries.append(Self.entry($0)) }
+        return entries
+    }
+
+    /// The same rows as `entries`, each as a view of its columns (no entry
+    /// is built; the view is valid only inside `visit`).
+    func visit(accountId: String, key: String, _ visit: (EntryRowView) throws -> Void) throws {
+        try step(accountId: accountId, key: key) { try visit(Self.view($0)) }
+    }
+
+    /// Runs the lookup query and calls `row` on each result row.
+    private func step(accountId: String, key: String, _ row: (OpaquePointer) throws -> Void) throws {
         var slot = try free.withLock { $0.popLast() } ?? open()
         defer { release(slot) }
         try freshen(&slot)
@@ -155,7 +171,6 @@ final class LookupConnections: Sendable {
         }
         sqlite3_bind_text(statement, 1, accountId, -1, Self.SQLITE_TRANSIENT)
         sqlite3_bind_text(statement, 2, key, -1, Self.SQLITE_TRANSIENT)
-        var entries: [PhonebookEntry] = []
         while true {
             let step = sqlite3_step(statement)
             if step == SQLITE_DONE { break }
@@ -164,9 +179,33 @@ final class LookupConnections: Sendable {
                 slot.endSnapshot()
                 throw Failure(description: "lookup: \(message)")
             }
-            entries.append(Self.entry(statement))
+            try row(statement)
         }
-        return entries
+    }
+
+    /// The row as `entry` reads it, without copying: column for column the same values.
+    static func view(_ s: OpaquePointer) -> EntryRowView {
+        EntryRowView(
+            id: bytes(s, 1) ?? Self.empty, source: source(s, 3), displayName: bytes(s, 5) ?? Self.empty,
+            firstName: bytes(s, 6), lastName: bytes(s, 7), company: bytes(s, 8), department: bytes(s, 9), title: bytes(s, 10),
+            email: bytes(s, 11), note: bytes(s, 12), numbers: StoredNumbers((bytes(s, 13) ?? Self.empty).bytes, decode: StoredNumberFields.decode),
+            interfaceId: bytes(s, 14), externalId: bytes(s, 15), copiedFrom: bytes(s, 16),
+            createdAt: date(s, 17), updatedAt: date(s, 18), scope: bytes(s, 19).flatMap { ContactScope(rawValue: $0.string) },
+            remoteVersion: bytes(s, 20))
+    }
+
+    static var empty: UTF8Text { UTF8Text(UnsafeRawBufferPointer(start: nil, count: 0)) }
+
+    /// `text`'s bytes, without the copy into a String.
+    static func bytes(_ s: OpaquePointer, _ column: Int32) -> UTF8Text? {
+        guard sqlite3_column_type(s, column) != SQLITE_NULL, let bytes = sqlite3_column_text(s, column) else { return nil }
+        return UTF8Text(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(s, column))))
+    }
+
+    /// As `entry` reads it: "S" is synced, anything else manual.
+    static func source(_ s: OpaquePointer, _ column: Int32) -> PhonebookEntry.Source {
+        guard let text = bytes(s, column), text.bytes.count == 1, text.bytes[0] == UInt8(ascii: "S") else { return .manual }
+        return .synced
     }
 
     /// Columns in `PhonebookEntryRow.columns` order.

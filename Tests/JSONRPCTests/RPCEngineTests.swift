@@ -101,3 +101,92 @@ import Testing
         #expect(answer?["id"] == .null)
     }
 }
+
+/// `handleInline` answers exactly as `handle` does, or leaves the message alone.
+@Suite struct RPCEngineInlineTests {
+    struct Boom: Error {}
+
+    static func call(_ method: String, _ params: Params) throws -> JSONValue {
+        switch method {
+        case "echo": return .object(params.object)
+        case "fail": throw Boom()
+        case "needsName": return .string(try params.string("name"))
+        default: throw RPCError.methodNotFound(method)
+        }
+    }
+
+    let engine = RPCEngine<Void>(
+        limits: .init(maxDepth: 8, maxBatch: 3),
+        invoke: { method, params, _ in try RPCEngineInlineTests.call(method, params) },
+        mapError: { _, _ in .internalError })
+
+    @Test func inlineAnswersAreTheSameBytes() async throws {
+        let lines = [
+            #"{"jsonrpc":"2.0","id":"abc","method":"echo","params":{"x":1,"s":"a\"b"}}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"fail"}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"needsName","params":{}}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"nope"}"#,
+            #"{"jsonrpc":"2.0","id":4,"method":"echo","params":[1]}"#,
+            #"{"jsonrpc":"2.0","method":"echo","params":[1]}"#,
+            #"{"jsonrpc":"2.0","method":"fail"}"#,
+            #"{"jsonrpc":"1.0","id":5,"method":"echo"}"#,
+            #"{"jsonrpc":"2.0","id":{},"method":"echo"}"#,
+            #"{"jsonrpc":"2.0","id":6,"method":"echo","extra":1}"#,
+            #"{"jsonrpc":"2.0","id":7}"#,
+        ]
+        for line in lines {
+            var viaAsync: [UInt8] = []
+            await engine.handle(line: Array(line.utf8), context: (), into: &viaAsync)
+            guard case .message(let message) = Array(line.utf8).withUnsafeBytes({ engine.parse($0) }) else {
+                Issue.record("not parsed: \(line)")
+                continue
+            }
+            var viaInline: [UInt8] = []
+            let answered = engine.handleInline(
+                message: message, context: (), invokeInline: { method, params, _ in Result { try Self.call(method, params) } }, into: &viaInline)
+            #expect(answered, "\(line)")
+            #expect(viaInline == viaAsync, "\(line)")
+        }
+    }
+
+    @Test func declinedOrBatchedMessagesAreLeftUntouched() {
+        var out: [UInt8] = Array("before".utf8)
+        let message = try! JSONParser.parse(Array(#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#.utf8))
+        #expect(!engine.handleInline(message: message, context: (), invokeInline: { _, _, _ in nil }, into: &out))
+        let batch = try! JSONParser.parse(Array(#"[{"jsonrpc":"2.0","id":1,"method":"echo"}]"#.utf8))
+        #expect(!engine.handleInline(message: batch, context: (), invokeInline: { _, _, _ in .success(.null) }, into: &out))
+        #expect(out == Array("before".utf8))
+    }
+}
+
+/// Strings written from borrowed bytes are the same as from the `String` made of them.
+@Suite struct JSONTextFromBytesTests {
+    func viaBytes(_ bytes: [UInt8]) -> [UInt8] {
+        var sink = ByteSink()
+        bytes.withUnsafeBytes { sink.writeString(utf8: $0) }
+        return sink.bytes()
+    }
+
+    func viaString(_ bytes: [UInt8]) -> [UInt8] {
+        var sink = ByteSink()
+        sink.writeString(String(decoding: bytes, as: UTF8.self))
+        return sink.bytes()
+    }
+
+    @Test func validAndInvalidUTF8() {
+        var cases: [[UInt8]] = [
+            [], Array("plain ascii, longer than eight bytes".utf8), Array("Müller \"quoted\" \\ back\nline\ttab \u{1} €𝄞".utf8),
+            [0xC3], [0xC3, 0x28], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF], [0xFF, 0x41],
+            Array("abcdefgh".utf8) + [0x80] + Array("ijk".utf8),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            cases.append((0..<Int.random(in: 0..<24, using: &generator)).map { _ in
+                [UInt8(0x41), 0x22, 0x0A, 0xC3, 0xA4, 0xE2, 0x82, 0xAC, 0xF0, 0x9D, 0x84, 0x9E, 0x80, 0xFF].randomElement(using: &generator)!
+            })
+        }
+        for bytes in cases {
+            #expect(viaBytes(bytes) == viaString(bytes), "\(bytes)")
+        }
+    }
+}

@@ -31,18 +31,47 @@ public struct Call: Sendable {
 
 public struct MethodSpec: Sendable {
     public typealias Handler = @Sendable (Params, Call) async throws -> JSONValue
+    /// A synchronous handler for the event loop. Returns nil when it cannot
+    /// answer without waiting (e.g. a cache that must be refilled); it must
+    /// then have had no effect, and the request goes to `handler`.
+    public typealias InlineHandler = @Sendable (Params, Call) throws -> JSONValue?
     public let name: String
     public let access: Access
-    /// Runs to completion on the calling thread without waiting on other
-    /// systems (pure computation, or a bounded local SQLite read): no
-    /// request-time guard, which would cost more than the work.
-    public let inline: Bool
     public let handler: Handler
+    /// Set for methods that run to completion on the calling thread without
+    /// waiting on other systems (pure computation, or a bounded local SQLite
+    /// read): the connection's channel handler answers them on the event loop
+    /// without entering the connection's task, and they get no request-time
+    /// guard (which would cost more than the work).
+    public let inlineHandler: InlineHandler?
+    public var inline: Bool { inlineHandler != nil }
 
-    public init(_ name: String, _ access: Access, inline: Bool = false, _ handler: @escaping Handler) {
+    public init(_ name: String, _ access: Access, _ handler: @escaping Handler) {
         self.name = name
         self.access = access
-        self.inline = inline
+        self.handler = handler
+        self.inlineHandler = nil
+    }
+
+    public enum Inline: Sendable {
+        /// The handler is synchronous and always answers.
+        case always
+    }
+
+    /// A method that always answers synchronously; the async path calls the same closure.
+    public init(_ name: String, _ access: Access, inline: Inline, _ handler: @escaping @Sendable (Params, Call) throws -> JSONValue) {
+        let inline = handler
+        self.name = name
+        self.access = access
+        self.inlineHandler = { params, call in try inline(params, call) }
+        self.handler = { params, call in try inline(params, call) }
+    }
+
+    /// A method that answers synchronously when it can (`inline`), else through `handler`.
+    public init(_ name: String, _ access: Access, inline: @escaping InlineHandler, _ handler: @escaping Handler) {
+        self.name = name
+        self.access = access
+        self.inlineHandler = inline
         self.handler = handler
     }
 }
@@ -64,8 +93,9 @@ public struct MethodTable: Sendable {
 
     public var names: [String] { methods.keys.sorted() }
 
-    /// Looks the method up, enforces its access rule, then runs it.
-    func invoke(_ name: String, _ params: Params, _ session: Session) async throws -> JSONValue {
+    /// The one access check, for the async and the inline path alike: the
+    /// method exists and the session may call it. Returns what the handler gets.
+    func authorize(_ name: String, _ session: Session) throws(RPCError) -> (MethodSpec, Call) {
         guard let spec = methods[name] else { throw RPCError.methodNotFound(name) }
         var principal: Principal? = nil
         if case .roles = spec.access {
@@ -80,9 +110,33 @@ public struct MethodTable: Sendable {
             }
             principal = current
         }
-        let call = Call(session: session, principal: principal)
+        return (spec, Call(session: session, principal: principal))
+    }
+
+    /// Looks the method up, enforces its access rule, then runs it.
+    func invoke(_ name: String, _ params: Params, _ session: Session) async throws -> JSONValue {
+        let (spec, call) = try authorize(name, session)
         if spec.inline { return try await spec.handler(params, call) }
         return try await withRequestTimeout(requestTimeout, method: name) { try await spec.handler(params, call) }
+    }
+
+    /// The same without suspending: nil when the request needs the async
+    /// path (the method is not inline, or its inline handler cannot answer
+    /// now). Access is checked exactly as by `invoke`; its refusals are answers.
+    func invokeInline(_ name: String, _ params: Params, _ session: Session) -> Result<JSONValue, any Error>? {
+        if let spec = methods[name], !spec.inline { return nil }
+        let spec: MethodSpec, call: Call
+        do {
+            (spec, call) = try authorize(name, session)
+        } catch {
+            return .failure(error)
+        }
+        do {
+            guard let value = try spec.inlineHandler!(params, call) else { return nil }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
     }
 }
 

@@ -11,7 +11,7 @@ extension Methods {
                 call.session.login(principal)
                 return .principal(principal)
             },
-            MethodSpec("auth.whoami", .anyRole, inline: true) { params, call in
+            MethodSpec("auth.whoami", .anyRole, inline: .always) { params, call in
                 try params.expectOnly([])
                 return .principal(call.principal)
             },

@@ -14,7 +14,7 @@ extension Methods {
             return topics
         }
         return [
-            MethodSpec("events.subscribe", .anyRole, inline: true) { params, call in
+            MethodSpec("events.subscribe", .anyRole, inline: .always) { params, call in
                 let wanted = try topics(params)
                 for topic in wanted where !(EventBus.topics[topic]?.access.allows(call.principal.role) ?? false) {
                     throw RPCError(
@@ -23,7 +23,7 @@ extension Methods {
                 }
                 return ["topics": .array(call.session.subscribe(wanted).sorted().map(JSONValue.string))]
             },
-            MethodSpec("events.unsubscribe", .anyRole, inline: true) { params, call in
+            MethodSpec("events.unsubscribe", .anyRole, inline: .always) { params, call in
                 ["topics": .array(call.session.unsubscribe(try topics(params)).sorted().map(JSONValue.string))]
             },
         ]

@@ -7,7 +7,7 @@ extension Methods {
     static func interfaces(_ app: Application) -> [MethodSpec] {
         let service = app.interfaces
         return [
-            MethodSpec("interfaces.catalog", .anyRole, inline: true) { params, _ in
+            MethodSpec("interfaces.catalog", .anyRole, inline: .always) { params, _ in
                 try params.expectOnly([])
                 return ["systems": .array(service.catalog.map(JSONValue.system))]
             },

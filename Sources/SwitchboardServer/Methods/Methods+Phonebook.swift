@@ -1,3 +1,4 @@
+import Foundation
 import JSONRPC
 import SwitchboardCore
 import SwitchboardPhone
@@ -6,6 +7,8 @@ import SwitchboardServices
 extension Methods {
     static func phonebook(_ app: Application) -> [MethodSpec] {
         let book = app.phonebook
+        let regions = LookupRegions(book)
+        let immediate = book.immediateLookups
         return [
             MethodSpec("phonebook.list", .anyRole) { params, call in
                 try params.expectOnly(Params.pagingFields.union(["source"]))
@@ -30,10 +33,22 @@ extension Methods {
                 let items = try await book.search(accountId: call.principal.accountId, query: try params.nonEmptyString("q", maxLength: 200), limit: limit)
                 return ["items": .array(items.map(JSONValue.entry))]
             },
-            MethodSpec("phonebook.lookup", .anyRole, inline: true) { params, call in
+            // Answered on the connection's event loop when the region is known and the
+            // number is not a possible extension (see `InlineResponder`); else here.
+            MethodSpec("phonebook.lookup", .anyRole, inline: { params, call in
                 try params.expectOnly(["number"])
                 let accountId = call.principal.accountId
-                let region = try await book.region(accountId: accountId, userId: call.principal.userId)
+                guard let immediate, let region = regions.now(accountId: accountId, userId: call.principal.userId) else { return nil }
+                // Written straight from the matching rows: no entries are built.
+                let rows = RowAnswers()
+                guard let result = try book.lookupNow(
+                    accountId: accountId, number: try params.string("number", maxLength: 64), region: region, via: immediate, capture: rows.capture)
+                else { return nil }
+                return rows.answer(result, region: region)
+            }) { params, call in
+                try params.expectOnly(["number"])
+                let accountId = call.principal.accountId
+                let region = try await regions.region(accountId: accountId, userId: call.principal.userId)
                 let result = try await book.lookup(accountId: accountId, number: try params.string("number", maxLength: 64), region: region)
                 return .lookup(result, region: region)
             },
@@ -115,25 +130,28 @@ extension JSONValue {
     }
 
     static func lookup(_ r: LookupResult, region: String) -> JSONValue {
-        .fragment(JSONFragment { w in
-            w.object { w in
+        .fragment(JSONFragment { $0.lookup(r, region: region, best: { w, e in w.entry(e) }, candidate: { w, e in w.candidate(e) }) })
+    }
+
+    /// At most this many candidates are listed; `candidateCount` says how many matched.
+    static let lookupCandidateLimit = 100
+}
+
+extension JSONStreamWriter {
+    /// A caller-ID answer; `best` writes the best candidate in full, `candidate` one candidate's summary.
+    mutating func lookup<C>(
+        _ r: LookupOutcome<C>, region: String, best: (inout JSONStreamWriter, C) -> Void, candidate: (inout JSONStreamWriter, C) -> Void
+    ) {
+            object { w in
                 w.key("entry")
-                if let best = r.best { w.entry(best) } else { w.null() }
+                if let entry = r.best { best(&w, entry) } else { w.null() }
                 w.field("user", r.user.map(JSONValue.user) ?? .null)
                 w.field("match", r.match?.rawValue)
                 w.field("ambiguous", r.ambiguous)
                 w.field("candidateCount", Int64(r.candidates.count))
                 // Enough to tell the entries apart and fetch one; the best is also `entry`, in
                 // full, so a caller-ID answer does not carry the same entry twice.
-                w.field("candidates", array: r.candidates.prefix(lookupCandidateLimit)) { w, e in
-                    w.object { w in
-                        w.field("id", e.id)
-                        w.field("source", e.source.rawValue)
-                        w.field("name", e.displayName)
-                        w.field("company", e.company)
-                        w.field("updatedAt", RFC3339.string(e.updatedAt))
-                    }
-                }
+                w.field("candidates", array: r.candidates.prefix(JSONValue.lookupCandidateLimit), candidate)
                 w.field("normalized", object: { w in
                     w.field("input", r.query)
                     w.field("region", region)
@@ -150,44 +168,131 @@ extension JSONValue {
                     }
                 })
             }
-        })
     }
+}
 
-    /// At most this many candidates are listed; `candidateCount` says how many matched.
-    static let lookupCandidateLimit = 100
+/// What an entry's JSON is written from: a `PhonebookEntry`, or a view of
+/// its database row (`EntryRowView`) for caller-ID answers written straight
+/// from the row. One field list (`JSONStreamWriter.entry`) serves both, so
+/// both give the same bytes.
+protocol EntryJSONSource {
+    associatedtype Text: JSONText
+    var id: Text { get }
+    var source: PhonebookEntry.Source { get }
+    var displayName: Text { get }
+    var firstName: Text? { get }
+    var lastName: Text? { get }
+    var company: Text? { get }
+    var department: Text? { get }
+    var title: Text? { get }
+    var email: Text? { get }
+    var note: Text? { get }
+    var interfaceId: Text? { get }
+    var externalId: Text? { get }
+    var copiedFrom: Text? { get }
+    var createdAt: Date { get }
+    var updatedAt: Date { get }
+    var scope: ContactScope? { get }
+    var remoteVersion: Text? { get }
+    /// Each number: type, as typed, E.164 (nil when kept as typed), display form.
+    func forEachNumber(_ body: (EntryNumber.Kind, Text, Text?, Text) -> Void)
+}
+
+extension PhonebookEntry: EntryJSONSource {
+    func forEachNumber(_ body: (EntryNumber.Kind, String, String?, String) -> Void) {
+        for n in numbers { body(n.kind, n.raw, n.e164, n.display) }
+    }
+}
+
+extension EntryRowView: EntryJSONSource {
+    func forEachNumber(_ body: (EntryNumber.Kind, UTF8Text, UTF8Text?, UTF8Text) -> Void) {
+        numbers.forEach { body($0.kind, $0.raw, $0.e164, $0.display) }
+    }
+}
+
+extension UTF8Text: JSONText {
+    public func writeJSON(into writer: inout JSONStreamWriter) { writer.string(utf8: bytes) }
+}
+
+extension RFC3339Text: JSONText {
+    public func writeJSON(into writer: inout JSONStreamWriter) { withUTF8 { writer.string(utf8: $0) } }
 }
 
 extension JSONStreamWriter {
-    mutating func entry(_ e: PhonebookEntry) {
+    mutating func entry<E: EntryJSONSource>(_ e: E) {
         object { w in
-            w.field("id", e.id)
+            w.field("id", text: e.id)
             w.field("source", e.source.rawValue)
-            w.field("name", e.displayName)
-            w.field("firstName", e.firstName)
-            w.field("lastName", e.lastName)
-            w.field("company", e.company)
-            w.field("department", e.department)
-            w.field("title", e.title)
-            w.field("email", e.email)
-            w.field("note", e.note)
-            w.field("numbers", array: e.numbers) { w, n in
+            w.field("name", text: e.displayName)
+            w.field("firstName", text: e.firstName)
+            w.field("lastName", text: e.lastName)
+            w.field("company", text: e.company)
+            w.field("department", text: e.department)
+            w.field("title", text: e.title)
+            w.field("email", text: e.email)
+            w.field("note", text: e.note)
+            w.key("numbers")
+            w.beginArray()
+            e.forEachNumber { kind, raw, e164, display in
                 w.object { w in
-                    w.field("type", n.kind.rawValue)
-                    w.field("number", n.raw)
-                    w.field("e164", n.e164)
-                    w.field("display", n.display)
+                    w.field("type", kind.rawValue)
+                    w.field("number", text: raw)
+                    w.field("e164", text: e164)
+                    w.field("display", text: display)
                 }
             }
-            w.field("interfaceId", e.interfaceId)
-            w.field("externalId", e.externalId)
+            w.endArray()
+            w.field("interfaceId", text: e.interfaceId)
+            w.field("externalId", text: e.externalId)
             if e.source == .synced {
                 // The contact in its system: whose it is there, and its version (what write-through sends back).
                 w.field("scope", e.scope?.rawValue)
-                w.field("remoteVersion", e.remoteVersion)
+                w.field("remoteVersion", text: e.remoteVersion)
             }
-            w.field("copiedFrom", e.copiedFrom)
-            w.field("createdAt", RFC3339.string(e.createdAt))
-            w.field("updatedAt", RFC3339.string(e.updatedAt))
+            w.field("copiedFrom", text: e.copiedFrom)
+            w.field("createdAt", text: RFC3339.text(e.createdAt))
+            w.field("updatedAt", text: RFC3339.text(e.updatedAt))
         }
+    }
+
+    /// A lookup candidate's summary.
+    mutating func candidate<E: EntryJSONSource>(_ e: E) {
+        object { w in
+            w.field("id", text: e.id)
+            w.field("source", e.source.rawValue)
+            w.field("name", text: e.displayName)
+            w.field("company", text: e.company)
+            w.field("updatedAt", text: RFC3339.text(e.updatedAt))
+        }
+    }
+}
+
+/// Writes the rows of a caller-ID lookup answered on the event loop as
+/// they are read (a row is only readable while it is visited): each one's
+/// full JSON and summary, then the answer from those bytes, all in one buffer.
+final class RowAnswers {
+    private var scratch = JSONStreamWriter(capacity: 4_096)
+    /// By `LookupRow.tag`: where each row's full JSON and summary are.
+    private var written: [(full: Range<Int>, summary: Range<Int>)] = []
+
+    func capture(_ row: EntryRowView) -> Int {
+        let fullStart = scratch.byteCount
+        scratch.startStandaloneValue()
+        scratch.entry(row)
+        let summaryStart = scratch.byteCount
+        scratch.startStandaloneValue()
+        scratch.candidate(row)
+        written.append((fullStart..<summaryStart, summaryStart..<scratch.byteCount))
+        return written.count - 1
+    }
+
+    func answer(_ r: LookupOutcome<LookupRow>, region: String) -> JSONValue {
+        let start = scratch.byteCount
+        scratch.startStandaloneValue()
+        scratch.lookup(
+            r, region: region,
+            best: { w, row in w.serializedCopy(of: written[row.tag].full) },
+            candidate: { w, row in w.serializedCopy(of: written[row.tag].summary) })
+        return .fragment(scratch.fragment(start..<scratch.byteCount))
     }
 }

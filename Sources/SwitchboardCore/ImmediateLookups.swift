@@ -1,0 +1,12 @@
+/// Reads a store can answer at once, on the caller's thread: bounded local
+/// reads that never wait for a task (see `SQLiteStore.lookupConnections`).
+/// Caller-ID lookups use them to be answered on a connection's event loop.
+public protocol ImmediateLookups: Sendable {
+    /// Changes after every committed write; nil when the store cannot tell
+    /// (then nothing read from it may be cached).
+    var writeGeneration: UInt64? { get }
+    /// Visits, synchronously, the entries `PhonebookStore.entries(accountId:numberKey:)`
+    /// returns, as views of their rows. Returns false, having visited
+    /// nothing, when this store cannot read without waiting.
+    func visitEntriesNow(accountId: String, numberKey: String, _ visit: (EntryRowView) throws -> Void) throws -> Bool
+}

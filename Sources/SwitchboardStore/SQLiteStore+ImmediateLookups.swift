@@ -1,0 +1,11 @@
+import SwitchboardCore
+
+extension SQLiteStore: ImmediateLookups {
+    public var writeGeneration: UInt64? { lookupConnections?.currentGeneration }
+
+    public func visitEntriesNow(accountId: String, numberKey: String, _ visit: (EntryRowView) throws -> Void) throws -> Bool {
+        guard let lookupConnections else { return false }
+        try lookupConnections.visit(accountId: accountId, key: numberKey, visit)
+        return true
+    }
+}
