@@ -142,32 +142,32 @@ extension JSONStreamWriter {
     mutating func lookup<C>(
         _ r: LookupOutcome<C>, region: String, best: (inout JSONStreamWriter, C) -> Void, candidate: (inout JSONStreamWriter, C) -> Void
     ) {
-            object { w in
-                w.key("entry")
-                if let entry = r.best { best(&w, entry) } else { w.null() }
-                w.field("user", r.user.map(JSONValue.user) ?? .null)
-                w.field("match", r.match?.rawValue)
-                w.field("ambiguous", r.ambiguous)
-                w.field("candidateCount", Int64(r.candidates.count))
-                // Enough to tell the entries apart and fetch one; the best is also `entry`, in
-                // full, so a caller-ID answer does not carry the same entry twice.
-                w.field("candidates", array: r.candidates.prefix(JSONValue.lookupCandidateLimit), candidate)
-                w.field("normalized", object: { w in
-                    w.field("input", r.query)
-                    w.field("region", region)
-                    if let n = r.normalized {
-                        w.field("e164", n.e164)
-                        w.field("national", n.national)
-                        w.field("international", n.international)
-                        w.field("numberRegion", n.region)
-                        w.field("type", n.type.rawValue)
-                        w.field("valid", n.isValid)
-                        w.field("extension", n.extension)
-                    } else if r.match == .e164 {
-                        w.field("e164", r.query)  // already E.164: matched without parsing
-                    }
-                })
-            }
+        object { w in
+            w.key("entry")
+            if let entry = r.best { best(&w, entry) } else { w.null() }
+            w.field("user", r.user.map(JSONValue.user) ?? .null)
+            w.field("match", r.match?.rawValue)
+            w.field("ambiguous", r.ambiguous)
+            w.field("candidateCount", Int64(r.candidates.count))
+            // Enough to tell the entries apart and fetch one; the best is also `entry`, in
+            // full, so a caller-ID answer does not carry the same entry twice.
+            w.field("candidates", array: r.candidates.prefix(JSONValue.lookupCandidateLimit), candidate)
+            w.field("normalized", object: { w in
+                w.field("input", r.query)
+                w.field("region", region)
+                if let n = r.normalized {
+                    w.field("e164", n.e164)
+                    w.field("national", n.national)
+                    w.field("international", n.international)
+                    w.field("numberRegion", n.region)
+                    w.field("type", n.type.rawValue)
+                    w.field("valid", n.isValid)
+                    w.field("extension", n.extension)
+                } else if r.match == .e164 {
+                    w.field("e164", r.query)  // already E.164: matched without parsing
+                }
+            })
+        }
     }
 }
 
