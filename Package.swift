@@ -81,7 +81,9 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "SwitchboardStoreTests", dependencies: ["SwitchboardStore", "SwitchboardCore"]),
+        .testTarget(name: "SwitchboardStoreTests", dependencies: [
+            "SwitchboardStore", "SwitchboardCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
 
         // NIO listener, sessions, roles, method handlers wired to services.
         .target(

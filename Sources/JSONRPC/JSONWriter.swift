@@ -190,11 +190,46 @@ struct ByteSink: ~Copyable {
     /// exactly as `writeString(String(decoding: bytes, as: UTF8.self))` would:
     /// valid UTF-8 is written as is; invalid input takes that path itself.
     mutating func writeString(utf8 bytes: UnsafeRawBufferPointer) {
-        if Self.isValidUTF8(bytes) {
+        // Most stored text is plain ASCII with nothing to escape: copied as it is.
+        if Self.isPlainASCII(bytes) {
+            reserve(bytes.count + 2)
+            base[count] = UInt8(ascii: "\"")
+            if let source = bytes.baseAddress { (base + count + 1).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
+            base[count + 1 + bytes.count] = UInt8(ascii: "\"")
+            count += bytes.count + 2
+        } else if Self.isValidUTF8(bytes) {
             writeEscaped(bytes)
         } else {
             writeString(String(decoding: bytes, as: UTF8.self))
         }
+    }
+
+    /// Bytes 0x20...0x7E except `"` and `\\`: written in a JSON string as they are.
+    /// Eight bytes at a time (SWAR: a byte is flagged when it is below 0x20, above
+    /// 0x7E, or equal to `"` or `\\`).
+    static func isPlainASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        var i = 0
+        while i + 8 <= bytes.count {
+            let v = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // Per byte, without carries between bytes: (low 7 bits + 1) reaches 0x80 only for 0x7F, and
+            // v's own high bit flags 0x80...0xFF. The other three are the classic "has a byte below n" and
+            // "has a zero byte" tests, exact about whether any byte is flagged (which one may be wrong).
+            let high = (v | ((v & ~highs) &+ ones)) & highs
+            let control = (v &- 0x2020_2020_2020_2020) & ~v & highs
+            let quote = hasZeroByte(v ^ 0x2222_2222_2222_2222)
+            let backslash = hasZeroByte(v ^ 0x5C5C_5C5C_5C5C_5C5C)
+            if high | control | quote | backslash != 0 { return false }
+            i += 8
+        }
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            i += 1
+        }
+        return true
     }
 
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -17,7 +17,7 @@ public struct Params: Sendable {
 
     /// Rejects any member not in `known`.
     public func expectOnly(_ known: Set<String>) throws(RPCError) {
-        for key in object.keys where !known.contains(key) {
+        for (key, _) in object.members where !known.contains(key) {
             throw .invalidParams(field: field(key), "unknown field (expected one of: \(known.sorted().joined(separator: ", ")))")
         }
     }
@@ -39,7 +39,8 @@ public struct Params: Sendable {
     public func optionalString(_ key: String, maxLength: Int = 10_000) throws(RPCError) -> String? {
         guard let value = value(key) else { return nil }
         guard case .string(let string) = value else { throw wrongType(key, "a string", value) }
-        guard string.count <= maxLength else { throw .invalidParams(field: field(key), "longer than \(maxLength) characters") }
+        // A character is at least one byte: counting characters (a walk over grapheme breaks) is needed only past that.
+        guard string.utf8.count <= maxLength || string.count <= maxLength else { throw .invalidParams(field: field(key), "longer than \(maxLength) characters") }
         return string
     }
 

@@ -35,6 +35,9 @@ public struct EntryRowView {
     public var copiedFrom: UTF8Text?
     public var createdAt: Date
     public var updatedAt: Date
+    /// `RFC3339.text` of `createdAt` and `updatedAt` (the store may make them from the row's text directly).
+    public var createdAtText: RFC3339Text
+    public var updatedAtText: RFC3339Text
     public var scope: ContactScope?
     public var remoteVersion: UTF8Text?
 
@@ -42,7 +45,7 @@ public struct EntryRowView {
         id: UTF8Text, source: PhonebookEntry.Source, displayName: UTF8Text, firstName: UTF8Text?, lastName: UTF8Text?,
         company: UTF8Text?, department: UTF8Text?, title: UTF8Text?, email: UTF8Text?, note: UTF8Text?, numbers: StoredNumbers,
         interfaceId: UTF8Text?, externalId: UTF8Text?, copiedFrom: UTF8Text?, createdAt: Date, updatedAt: Date,
-        scope: ContactScope?, remoteVersion: UTF8Text?
+        createdAtText: RFC3339Text? = nil, updatedAtText: RFC3339Text? = nil, scope: ContactScope?, remoteVersion: UTF8Text?
     ) {
         self.id = id
         self.source = source
@@ -60,6 +63,8 @@ public struct EntryRowView {
         self.copiedFrom = copiedFrom
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.createdAtText = createdAtText ?? RFC3339.text(createdAt)
+        self.updatedAtText = updatedAtText ?? RFC3339.text(updatedAt)
         self.scope = scope
         self.remoteVersion = remoteVersion
     }

@@ -47,6 +47,52 @@ public enum RFC3339 {
     }
 }
 
+extension RFC3339 {
+    /// `text(date)` for the date a stored UTC timestamp "YYYY-MM-DD HH:MM:SS[.fff]"
+    /// means (GRDB's format), made by copying its digits instead of going
+    /// through a `Date`; nil unless the text is exactly in that form with every
+    /// field in range, so that both ways give the same bytes.
+    public static func text(storedUTC bytes: UnsafeRawBufferPointer) -> RFC3339Text? {
+        guard bytes.count >= 19 else { return nil }
+        func digit(_ i: Int) -> Int? {
+            let d = Int(bytes[i]) &- 48
+            return (0...9).contains(d) ? d : nil
+        }
+        func number(_ from: Int, _ count: Int) -> Int? {
+            var value = 0
+            for i in from..<(from + count) {
+                guard let d = digit(i) else { return nil }
+                value = value * 10 + d
+            }
+            return value
+        }
+        guard bytes[4] == 45, bytes[7] == 45, bytes[10] == 32, bytes[13] == 58, bytes[16] == 58,
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+            year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        if bytes.count > 19 {  // a fraction: ".", then digits only
+            guard bytes[19] == 46, bytes.count > 20, (20..<bytes.count).allSatisfy({ digit($0) != nil }) else { return nil }
+        }
+        var text = RFC3339Text()
+        withUnsafeMutableBytes(of: &text.storage) { out in
+            out.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<19]))
+            out[10] = 84  // T
+            out[19] = 90  // Z
+        }
+        return text
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}
+
 /// "YYYY-MM-DDTHH:MM:SSZ" in 20 bytes, inline.
 public struct RFC3339Text: Sendable {
     var storage: (UInt64, UInt64, UInt32) = (0, 0, 0)

@@ -163,11 +163,12 @@ public struct PhoneNumberParser: Sendable {
     /// ASCII digits, surrounding spaces allowed ("12", " 204 "); `nil` otherwise.
     /// Whether a user of the account has that extension is the caller's question.
     public static func looksLikeExtension(_ text: String, maxLength: Int = 6) -> String? {
-        let bytes = Array(text.utf8)
-        var start = 0, end = bytes.count
-        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let bytes = text.utf8
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { bytes.formIndex(after: &start) }
+        while end > start, bytes[bytes.index(before: end)] == 0x20 || bytes[bytes.index(before: end)] == 0x09 { bytes.formIndex(before: &end) }
         let digits = bytes[start..<end]
+        // The length check first: it is free, and caller IDs ("+4930…") fail it or the digit test at once.
         guard maxLength > 0, (1...maxLength).contains(digits.count), digits.allSatisfy({ (48...57).contains($0) }) else {
             return nil
         }

@@ -13,15 +13,16 @@ public enum PhoneNumbers {
             lookupKeys: PhoneNumberParser.lookupKeys(for: parsed).map(\.description))
     }
 
-    /// Lookup keys of an incoming number, strongest first. "+digits" caller
-    /// IDs skip the (costly) parse for their exact key; the parse follows only
-    /// when that key finds nothing.
-    public static func lookupKeys(_ text: String, region: String) -> (fast: LookupKey?, parsed: () -> (PhoneNumber, [LookupKey])) {
-        let fast = PhoneNumberParser.e164Candidate(text).map { LookupKey(.e164, $0) }
-        return (fast, {
-            let number = PhoneNumberParser.parse(text, region: region)
-            return (number, PhoneNumberParser.lookupKeys(for: number))
-        })
+    /// The exact key of an incoming "+digits" caller ID, tried before the
+    /// (costly) parse of `parsedLookupKeys`, which follows only when it finds nothing.
+    public static func fastLookupKey(_ text: String) -> LookupKey? {
+        PhoneNumberParser.e164Candidate(text).map { LookupKey(.e164, $0) }
+    }
+
+    /// The number as read in `region`, and all its lookup keys.
+    public static func parsedLookupKeys(_ text: String, region: String) -> (PhoneNumber, [LookupKey]) {
+        let number = PhoneNumberParser.parse(text, region: region)
+        return (number, PhoneNumberParser.lookupKeys(for: number))
     }
 
     public static func looksLikeExtension(_ text: String) -> String? {

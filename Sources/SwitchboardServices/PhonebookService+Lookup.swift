@@ -63,17 +63,16 @@ struct LookupSteps {
     /// The number could be a user's internal extension (checked before any key).
     let extensionNumber: String?
     private let fast: LookupKey?
-    private let parse: () -> (PhoneNumber, [LookupKey])
     private var parsed: (number: PhoneNumber, keys: [LookupKey], next: Int)?
     private var triedFast = false
 
     init(number text: String, region: String) throws {
         let query = text.trimmingASCIIWhitespace()
-        guard !query.isEmpty, query.count <= 64 else { throw SwitchboardError.invalid("number", "must be 1 to 64 characters") }
+        guard !query.isEmpty, query.utf8.count <= 64 || query.count <= 64 else { throw SwitchboardError.invalid("number", "must be 1 to 64 characters") }
         self.query = query
         self.region = region
         extensionNumber = PhoneNumbers.looksLikeExtension(query)
-        (fast, parse) = PhoneNumbers.lookupKeys(query, region: region)
+        fast = PhoneNumbers.fastLookupKey(query)
     }
 
     /// Tries the number's keys from the strongest (E.164) to the weakest
@@ -85,7 +84,7 @@ struct LookupSteps {
             if let fast { return fast }
         }
         if parsed == nil {
-            let (number, parsedKeys) = parse()
+            let (number, parsedKeys) = PhoneNumbers.parsedLookupKeys(query, region: region)
             // Stored numbers that could not be parsed are matched by all their digits.
             var keys = parsedKeys
             if !number.digits.isEmpty, !keys.contains(where: { $0.kind == .digits }) {
@@ -165,8 +164,9 @@ extension PhonebookService {
         var found: [LookupRow] = []
         while let key = steps.nextKey() {
             found.removeAll(keepingCapacity: true)
+            let bySuffix = key.kind == .suffix
             let visited = try immediate.visitEntriesNow(accountId: accountId, numberKey: key.description) { row in
-                found.append(LookupRow(row, tag: try capture(row)))
+                found.append(LookupRow(row, tag: try capture(row), readingNumbers: bySuffix))
             }
             guard visited else { return nil }
             if let result = steps.result(found, for: key) { return result }
@@ -183,12 +183,15 @@ public struct LookupRow: LookupCandidate {
     public var hasUnparsedNumber: Bool
     public var tag: Int
 
-    init(_ row: EntryRowView, tag: Int) {
+    /// `hasUnparsedNumber` is read from the row's numbers only when `readingNumbers`:
+    /// it matters only for suffix matches (`LookupSteps.result`), and the other kinds
+    /// of match, nearly all lookups, save decoding the numbers a second time.
+    init(_ row: EntryRowView, tag: Int, readingNumbers: Bool) {
         isManual = row.source == .manual
         updatedAt = row.updatedAt
         id = row.id.string
         var unparsed = false
-        row.numbers.forEach { if $0.e164 == nil { unparsed = true } }
+        if readingNumbers { row.numbers.forEach { if $0.e164 == nil { unparsed = true } } }
         hasUnparsedNumber = unparsed
         self.tag = tag
     }

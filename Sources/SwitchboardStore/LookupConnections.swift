@@ -50,10 +50,22 @@ final class LookupConnections: Sendable {
     private let generation = Atomic<UInt64>(0)
     static let maxSnapshotAge: UInt64 = 200_000_000  // 0.2 s in ns
 
-    static let lookupSQL = """
-        SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
-        WHERE n.accountId = ?1 AND n.key = ?2 LIMIT 1000
-        """
+    /// `PhonebookEntryRow.columns` in their places, without what `entry` and `view` never
+    /// read (seq, the sort key blob) and with the account bound rather than copied out of
+    /// each row (the number's account is its entry's): SQLite copies every text and blob
+    /// column of a result row, so each one left out is a copy less per lookup.
+    static let lookupSQL: String = {
+        let columns = PhonebookEntryRow.prefixedColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        precondition(columns[0] == "e.seq" && columns[2] == "e.accountId" && columns[4] == "e.sortKey")
+        var selected = columns
+        selected[0] = "NULL"
+        selected[2] = "?1"
+        selected[4] = "NULL"
+        return """
+            SELECT \(selected.joined(separator: ", ")) FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
+            WHERE n.accountId = ?1 AND n.key = ?2 LIMIT 1000
+            """
+    }()
 
     init(path: String) {
         self.path = path
@@ -165,21 +177,41 @@ final class LookupConnections: Sendable {
         defer { release(slot) }
         try freshen(&slot)
         let statement = OpaquePointer(bitPattern: slot.lookup)!
-        defer {
-            sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
-        }
-        sqlite3_bind_text(statement, 1, accountId, -1, Self.SQLITE_TRANSIENT)
-        sqlite3_bind_text(statement, 2, key, -1, Self.SQLITE_TRANSIENT)
-        while true {
-            let step = sqlite3_step(statement)
-            if step == SQLITE_DONE { break }
-            guard step == SQLITE_ROW else {
-                let message = String(cString: sqlite3_errmsg(slot.db))
-                slot.endSnapshot()
-                throw Failure(description: "lookup: \(message)")
+        var accountId = accountId, key = key
+        // Bound without a copy (SQLITE_STATIC): the bytes outlive the statement's use of them,
+        // which ends with the reset below.
+        try accountId.withUTF8 { account in
+            try key.withUTF8 { key in
+                defer {
+                    sqlite3_reset(statement)
+                    sqlite3_clear_bindings(statement)
+                }
+                Self.bindStatic(statement, 1, account)
+                Self.bindStatic(statement, 2, key)
+                while true {
+                    let step = sqlite3_step(statement)
+                    if step == SQLITE_DONE { break }
+                    guard step == SQLITE_ROW else {
+                        let message = String(cString: sqlite3_errmsg(slot.db))
+                        slot.endSnapshot()
+                        throw Failure(description: "lookup: \(message)")
+                    }
+                    try row(statement)
+                }
             }
-            try row(statement)
+        }
+    }
+
+    /// Binds text that stays valid until the statement is reset (an empty buffer has
+    /// no address, and a NULL pointer would bind NULL: it binds "" instead).
+    private static func bindStatic(_ statement: OpaquePointer, _ index: Int32, _ text: UnsafeBufferPointer<UInt8>) {
+        let SQLITE_STATIC: sqlite3_destructor_type? = nil
+        if let base = text.baseAddress, !text.isEmpty {
+            base.withMemoryRebound(to: CChar.self, capacity: text.count) {
+                _ = sqlite3_bind_text(statement, index, $0, Int32(text.count), SQLITE_STATIC)
+            }
+        } else {
+            sqlite3_bind_text(statement, index, "", 0, SQLITE_TRANSIENT)
         }
     }
 
@@ -190,15 +222,21 @@ final class LookupConnections: Sendable {
             firstName: bytes(s, 6), lastName: bytes(s, 7), company: bytes(s, 8), department: bytes(s, 9), title: bytes(s, 10),
             email: bytes(s, 11), note: bytes(s, 12), numbers: StoredNumbers((bytes(s, 13) ?? Self.empty).bytes, decode: StoredNumberFields.decode),
             interfaceId: bytes(s, 14), externalId: bytes(s, 15), copiedFrom: bytes(s, 16),
-            createdAt: date(s, 17), updatedAt: date(s, 18), scope: bytes(s, 19).flatMap { ContactScope(rawValue: $0.string) },
-            remoteVersion: bytes(s, 20))
+            createdAt: date(s, 17), updatedAt: date(s, 18), createdAtText: timestampText(s, 17), updatedAtText: timestampText(s, 18),
+            scope: bytes(s, 19).flatMap { ContactScope(rawValue: $0.string) }, remoteVersion: bytes(s, 20))
+    }
+
+    /// The answer's text of a stored timestamp, copied from the row (nil: made from the date).
+    static func timestampText(_ s: OpaquePointer, _ column: Int32) -> RFC3339Text? {
+        bytes(s, column).flatMap { RFC3339.text(storedUTC: $0.bytes) }
     }
 
     static var empty: UTF8Text { UTF8Text(UnsafeRawBufferPointer(start: nil, count: 0)) }
 
-    /// `text`'s bytes, without the copy into a String.
+    /// `text`'s bytes, without the copy into a String. (`sqlite3_column_text` is
+    /// NULL exactly for NULL values, and for out of memory, which `text` also reads as nil.)
     static func bytes(_ s: OpaquePointer, _ column: Int32) -> UTF8Text? {
-        guard sqlite3_column_type(s, column) != SQLITE_NULL, let bytes = sqlite3_column_text(s, column) else { return nil }
+        guard let bytes = sqlite3_column_text(s, column) else { return nil }
         return UTF8Text(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(s, column))))
     }
 

@@ -9,7 +9,7 @@ import SwitchboardServices
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (use a release build).",
-        subcommands: [SeedPhonebook.self, LookupLatency.self, SyncCSV.self])
+        subcommands: [SeedPhonebook.self, LookupLatency.self, InlineRequests.self, SyncCSV.self])
 }
 
 /// Fills a data directory's default account with generated synced entries.
@@ -86,6 +86,88 @@ struct LookupLatency: AsyncParsableCommand {
         print("max RSS: \(maxRSSMegabytes()) MiB")
         await app.close()
     }
+}
+
+/// The server's per-request CPU for requests answered on the event loop,
+/// without sockets or a load generator: the part of `Benchmarks/phonebook.sh`'s
+/// cost that is Switchboard's own code (request lines in, answer bytes out).
+struct InlineRequests: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inline",
+        abstract: "Time requests answered on the event loop (phonebook.lookup, system.ping) in-process, on one thread, without sockets.")
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case hit, miss, missUS = "miss-us", ping
+    }
+
+    @Option var dataDir: String
+    @Option var requests: Int = 500_000
+    @Option(help: "Entries seeded (hits ask for +4930 numbers among the first half).") var entries: Int = 1_000_000
+    @Option(help: "hit: seeded +4930 numbers; miss: unknown +4931 numbers; miss-us: unknown +1 202 numbers; ping: system.ping.") var kind: Kind = .hit
+
+    func run() async throws {
+        let (app, _) = try await openForBench(dataDir: dataDir)
+        let token = try String(contentsOfFile: (dataDir as NSString).appendingPathComponent("operator.token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let bench = try await InlineBench(app: app, token: token)
+        let lines: [[UInt8]] = (0..<requests).map { i in
+            let request = switch kind {
+            case .hit: String(format: #"{"jsonrpc":"2.0","id":%d,"method":"phonebook.lookup","params":{"number":"+4930%07d"}}"#, i, i % (entries / 2))
+            case .miss: String(format: #"{"jsonrpc":"2.0","id":%d,"method":"phonebook.lookup","params":{"number":"+4931%07d"}}"#, i, i)
+            case .missUS: String(format: #"{"jsonrpc":"2.0","id":%d,"method":"phonebook.lookup","params":{"number":"+1202%07d"}}"#, i, i)
+            case .ping: String(format: #"{"jsonrpc":"2.0","id":%d,"method":"system.ping","params":{}}"#, i)
+            }
+            return Array(request.utf8)
+        }
+        let noMatch = Array(#""match":null"#.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 20)
+        await bench.answerAsync(lines[0], into: &out)  // as a connection's first request: fills the region cache
+        var inline = 0, found = 0, bytes = 0
+        var elapsed = Duration.zero
+        let clock = ContinuousClock()
+        let cpuStart = threadCPUSeconds()
+        var next = 0
+        while next < lines.count {
+            // Timed in chunks; the answers are checked between them.
+            let end = min(next + 1_000, lines.count)
+            out.removeAll(keepingCapacity: true)
+            let start = clock.now
+            for i in next..<end where lines[i].withUnsafeBytes({ bench.answer($0, into: &out) }) { inline += 1 }
+            elapsed += clock.now - start
+            bytes += out.count
+            if kind != .ping {
+                found += (end - next) - out.withUnsafeBytes { occurrences(of: noMatch, in: $0) }
+            }
+            next = end
+        }
+        let cpu = threadCPUSeconds() - cpuStart
+        let perRequest = seconds(elapsed) / Double(requests) * 1e6
+        print(String(format: "%@: %d requests, %d answered inline, %d matched, %.0f bytes/answer", kind.rawValue, requests, inline, found, Double(bytes) / Double(max(inline, 1))))
+        print(String(format: "%.2f µs/request wall (%.0f requests/s on one thread); thread CPU %.2f µs/request incl. checks", perRequest, 1e6 / perRequest, cpu / Double(requests) * 1e6))
+        print("max RSS: \(maxRSSMegabytes()) MiB")
+        await app.close()
+    }
+}
+
+/// How many times `needle` occurs in `haystack`.
+func occurrences(of needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int {
+    guard var rest = haystack.baseAddress, let first = needle.first else { return 0 }
+    let end = rest + haystack.count
+    var count = 0
+    while end - rest >= needle.count, let hit = memchr(rest, Int32(first), end - rest) {
+        let at = UnsafeRawPointer(hit)
+        if end - at >= needle.count, memcmp(at, needle, needle.count) == 0 { count += 1 }
+        rest = at + 1
+    }
+    return count
+}
+
+/// CPU time of the calling thread.
+func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 /// Opens a data directory quietly; returns the app and its default (oldest) account.

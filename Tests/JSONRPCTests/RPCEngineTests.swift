@@ -189,4 +189,21 @@ import Testing
             #expect(viaBytes(bytes) == viaString(bytes), "\(bytes)")
         }
     }
+
+    /// The 8-bytes-at-a-time check for text copied without escaping: every byte value in
+    /// every lane of a word and in the tail, against the byte-by-byte rule.
+    @Test func plainASCIIIsRecognisedInEveryPosition() {
+        func plain(_ bytes: [UInt8]) -> Bool { bytes.allSatisfy { (0x20...0x7E).contains($0) && $0 != 0x22 && $0 != 0x5C } }
+        let filler = Array("abcdefghijklmnopq".utf8)  // two words and a tail
+        for value in UInt8.min...UInt8.max {
+            for position in filler.indices {
+                var bytes = filler
+                bytes[position] = value
+                let isPlain = bytes.withUnsafeBytes { ByteSink.isPlainASCII($0) }
+                #expect(isPlain == plain(bytes), "byte \(value) at \(position)")
+                if value % 7 == 0 { #expect(viaBytes(bytes) == viaString(bytes), "byte \(value) at \(position)") }
+            }
+        }
+        #expect([UInt8]().withUnsafeBytes { ByteSink.isPlainASCII($0) })
+    }
 }

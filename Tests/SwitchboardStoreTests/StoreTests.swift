@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SwitchboardCore
 import Testing
 @testable import SwitchboardStore
@@ -77,6 +78,32 @@ import Testing
     func matchesFoundationsISO8601(seconds: Double) {
         let date = Date(timeIntervalSince1970: seconds)
         #expect(RFC3339.string(date) == date.formatted(.iso8601))
+    }
+
+    /// Caller-ID answers copy a stored timestamp's digits; the text must be the one the
+    /// date the store reads from it gives, and anything not in the stored form is declined.
+    @Test func storedTimestampsGiveTheDatesText() throws {
+        func viaCopy(_ stored: String) -> String? {
+            var stored = stored
+            return stored.withUTF8 { RFC3339.text(storedUTC: UnsafeRawBufferPointer($0)) }.map { text in
+                text.withUTF8 { String(decoding: $0, as: UTF8.self) }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let dates = [0.0, 951_782_400.5, 951_868_799.999, 4_102_444_799.0, 1_795_556_417.25]
+            + (0..<500).map { _ in Double.random(in: 0..<4_102_444_800, using: &generator) }
+        for seconds in dates {
+            let date = Date(timeIntervalSince1970: seconds)
+            let stored = try DatabaseQueue().read { db in try String.fetchOne(db, sql: "SELECT ?", arguments: [date])! }
+            #expect(viaCopy(stored) == RFC3339.string(date), "\(stored)")
+        }
+        for declined in ["", "2026-12-06", "2026-12-06T08:53:44", "2026-02-30 08:53:44", "2026-13-01 08:53:44",
+                         "2025-02-29 00:00:00", "2026-12-06 24:00:00", "2026-12-06 08:60:00", "2026-12-06 08:53:60",
+                         "2026-12-06 08:53:44.", "2026-12-06 08:53:44Z", "2026-12-06 08:53:4x", "0000-01-01 00:00:00"] {
+            #expect(viaCopy(declined) == nil, "\(declined)")
+        }
+        #expect(viaCopy("2024-02-29 23:59:59") == "2024-02-29T23:59:59Z")
+        #expect(viaCopy("2026-12-06 08:53:44.123") == "2026-12-06T08:53:44Z")
     }
 }
 

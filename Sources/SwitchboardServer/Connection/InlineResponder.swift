@@ -32,8 +32,7 @@ final class InlineResponder: ChannelInboundHandler {
     typealias InboundOut = [Frame]
     typealias OutboundOut = ByteBuffer
 
-    private let engine: RPCEngine<Session>
-    private let invokeInline: RPCEngine<Session>.InvokeInline
+    private let lines: InlineLines
     private let isDraining: @Sendable () -> Bool
     /// Set by `activate` once the connection is accepted; until then every batch goes to the request loop.
     private var session: Session?
@@ -50,8 +49,7 @@ final class InlineResponder: ChannelInboundHandler {
     static let writeChunk = 64 * 1_024
 
     init(engine: RPCEngine<Session>, table: MethodTable, isDraining: @escaping @Sendable () -> Bool) {
-        self.engine = engine
-        self.invokeInline = { method, params, session in table.invokeInline(method, params, session) }
+        self.lines = InlineLines(engine: engine, table: table)
         self.isDraining = isDraining
         out.reserveCapacity(4_096)
     }
@@ -75,17 +73,7 @@ final class InlineResponder: ChannelInboundHandler {
         var next = frames.startIndex
         while next < frames.endIndex {
             guard case .line(let line) = frames[next] else { break }  // oversized: the request loop reports it
-            let answered = line.withUnsafeReadableBytes { bytes -> Bool in
-                switch engine.parse(bytes) {
-                case .blank: return true
-                case .message(let message):
-                    return engine.handleInline(message: message, context: session, invokeInline: invokeInline, into: &out)
-                case .error(let error):
-                    engine.answer(error, context: session, into: &out)
-                    return true
-                }
-            }
-            guard answered else { break }
+            guard line.withUnsafeReadableBytes({ lines.answer($0, session: session, into: &out) }) else { break }
             next += 1
             requests += 1
             if out.count >= Self.writeChunk {
@@ -130,5 +118,32 @@ final class InlineResponder: ChannelInboundHandler {
         guard unflushed else { return }
         unflushed = false
         context.flush()
+    }
+}
+
+/// One line's work on the event loop: parse, the JSON-RPC rules, the access
+/// check and the inline handler (`RPCEngine.handleInline` through
+/// `MethodTable.invokeInline`). Used by `InlineResponder` and by
+/// `InlineBench`, so the benchmark times exactly what connections run.
+struct InlineLines {
+    let engine: RPCEngine<Session>
+    let invokeInline: RPCEngine<Session>.InvokeInline
+
+    init(engine: RPCEngine<Session>, table: MethodTable) {
+        self.engine = engine
+        self.invokeInline = { method, params, session in table.invokeInline(method, params, session) }
+    }
+
+    /// Appends the answer to `line` (if any) and returns true, or returns
+    /// false having appended nothing: the line must go to the request loop.
+    func answer(_ line: UnsafeRawBufferPointer, session: Session, into out: inout [UInt8]) -> Bool {
+        switch engine.parse(line) {
+        case .blank: return true
+        case .message(let message):
+            return engine.handleInline(message: message, context: session, invokeInline: invokeInline, into: &out)
+        case .error(let error):
+            engine.answer(error, context: session, into: &out)
+            return true
+        }
     }
 }

@@ -36,7 +36,7 @@ extension Methods {
             // Answered on the connection's event loop when the region is known and the
             // number is not a possible extension (see `InlineResponder`); else here.
             MethodSpec("phonebook.lookup", .anyRole, inline: { params, call in
-                try params.expectOnly(["number"])
+                try params.expectOnly(Params.lookupFields)
                 let accountId = call.principal.accountId
                 guard let immediate, let region = regions.now(accountId: accountId, userId: call.principal.userId) else { return nil }
                 // Written straight from the matching rows: no entries are built.
@@ -46,7 +46,7 @@ extension Methods {
                 else { return nil }
                 return rows.answer(result, region: region)
             }) { params, call in
-                try params.expectOnly(["number"])
+                try params.expectOnly(Params.lookupFields)
                 let accountId = call.principal.accountId
                 let region = try await regions.region(accountId: accountId, userId: call.principal.userId)
                 let result = try await book.lookup(accountId: accountId, number: try params.string("number", maxLength: 64), region: region)
@@ -101,6 +101,9 @@ extension Methods {
 }
 
 extension Params {
+    /// `phonebook.lookup`'s one field, kept rather than built per call (the PBX's hottest request).
+    static let lookupFields: Set<String> = ["number"]
+
     /// The params that carry an entry's (or a contact's) fields.
     static let entryFields: Set<String> = ["name", "firstName", "lastName", "company", "department", "title", "email", "note", "numbers"]
 
@@ -190,8 +193,8 @@ protocol EntryJSONSource {
     var interfaceId: Text? { get }
     var externalId: Text? { get }
     var copiedFrom: Text? { get }
-    var createdAt: Date { get }
-    var updatedAt: Date { get }
+    var createdAtText: RFC3339Text { get }
+    var updatedAtText: RFC3339Text { get }
     var scope: ContactScope? { get }
     var remoteVersion: Text? { get }
     /// Each number: type, as typed, E.164 (nil when kept as typed), display form.
@@ -199,6 +202,9 @@ protocol EntryJSONSource {
 }
 
 extension PhonebookEntry: EntryJSONSource {
+    var createdAtText: RFC3339Text { RFC3339.text(createdAt) }
+    var updatedAtText: RFC3339Text { RFC3339.text(updatedAt) }
+
     func forEachNumber(_ body: (EntryNumber.Kind, String, String?, String) -> Void) {
         for n in numbers { body(n.kind, n.raw, n.e164, n.display) }
     }
@@ -250,8 +256,8 @@ extension JSONStreamWriter {
                 w.field("remoteVersion", text: e.remoteVersion)
             }
             w.field("copiedFrom", text: e.copiedFrom)
-            w.field("createdAt", text: RFC3339.text(e.createdAt))
-            w.field("updatedAt", text: RFC3339.text(e.updatedAt))
+            w.field("createdAt", text: e.createdAtText)
+            w.field("updatedAt", text: e.updatedAtText)
         }
     }
 
@@ -262,7 +268,7 @@ extension JSONStreamWriter {
             w.field("source", e.source.rawValue)
             w.field("name", text: e.displayName)
             w.field("company", text: e.company)
-            w.field("updatedAt", text: RFC3339.text(e.updatedAt))
+            w.field("updatedAt", text: e.updatedAtText)
         }
     }
 }
