@@ -199,6 +199,8 @@ struct SyncCSV: AsyncParsableCommand {
     @Option var rows: Int = 1_000_000
     @Option(help: "Per cent of rows changed for the re-sync.") var changedPercent: Int = 1
     @Flag(help: "Reuse a data directory imported by an earlier run: only the re-sync runs.") var resyncOnly = false
+    @Option(help: "Appended to the company of the changed rows (use a new one for each --resync-only run, so that each changes rows).")
+    var changeMark = " (moved)"
 
     func run() async throws {
         let csvDirectory = (dataDir as NSString).appendingPathComponent("csv")
@@ -260,7 +262,7 @@ struct SyncCSV: AsyncParsableCommand {
             let phone = f.numbers?.first { $0.kind == .phone }?.text ?? ""
             let mobile = f.numbers?.first { $0.kind == .mobile }?.text ?? ""
             var company = f.company ?? ""
-            if let changedEvery, index % changedEvery == 0 { company += " (moved)" }
+            if let changedEvery, index % changedEvery == 0 { company += changeMark }
             text += CSV.line([record.externalId, f.firstName ?? "", f.lastName ?? "", company, phone, mobile, f.email ?? ""]).dropLast(2) + "\n"
             if text.utf8.count > 1 << 20 {
                 try handle.write(contentsOf: Data(text.utf8))

@@ -341,3 +341,25 @@ private struct Generator {
         #expect(utf8.encoding == .utf8)
     }
 }
+
+/// A header is resolved once; every row is then read by those columns.
+@Suite struct PhonebookCSVColumnsTests {
+    @Test func rowsAreReadByTheHeadersCodes() {
+        // Codes in any case with spaces, an unknown column, a repeated one (the last wins), a short row.
+        let columns = PhonebookCSV.Columns(header: [" Mobile", "NAME", "colour", "id", "company", "phone", "Company ", "note"])
+        #expect(columns.unknown.map(\.code) == ["colour"])
+        #expect(columns.repeated == ["company"])
+        let (key, fields) = columns.read(["040 123, 050 456 ", "Hans Müller", "blue", "42", "Old GmbH", "030 1234567", "Müller GmbH"])
+        #expect(key == "42")
+        #expect(fields.displayName == "Hans Müller")
+        #expect(fields.company == "Müller GmbH")
+        #expect(fields.note == nil)
+        #expect(fields.firstName == nil && fields.email == nil)
+        // Numbers in the order of the kinds (phone before mobile), several of a kind split at commas.
+        #expect(fields.numbers?.map(\.kind) == [.phone, .mobile, .mobile])
+        #expect(fields.numbers?.map(\.text) == ["030 1234567", "040 123", "050 456"])
+        // Empty cells are absent, like missing ones.
+        let (noKey, empty) = columns.read(["", "", "", ""])
+        #expect(noKey == nil && empty.displayName == nil && (empty.numbers ?? []).isEmpty)
+    }
+}

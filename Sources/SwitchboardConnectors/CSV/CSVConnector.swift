@@ -138,12 +138,13 @@ public struct CSVConnector: ContactSource {
                     continue
                 }
                 let externalId = key ?? Self.derivedKey(fields)
-                if let first = seen[externalId] {
+                // One hash for the common case (a new key); a repeated key gets its first line back.
+                if let first = seen.updateValue(row.line, forKey: externalId) {
+                    seen[externalId] = first
                     let what = key != nil ? "id \"\(externalId)\"" : "the same name and numbers"
                     rejected.append(RowError(line: row.line, reason: "duplicate: \(what) already at line \(first)"))
                     continue
                 }
-                seen[externalId] = row.line
                 batch.append(SourceContact(externalId: externalId, fields: fields, line: row.line))
                 if batch.count >= CSVConnector.batchSize { try await flush(into: sink) }
             }
