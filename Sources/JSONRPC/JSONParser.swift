@@ -112,6 +112,8 @@ private struct Parser {
             depth -= 1
             return .object(JSONObject(members))
         }
+        // Room for a request envelope (jsonrpc, id, method, params) in one allocation, not three.
+        members.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
