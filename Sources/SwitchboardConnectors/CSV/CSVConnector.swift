@@ -95,6 +95,8 @@ public struct CSVConnector: ContactSource {
         }
         var decoder = CSVDecoder(delimiter: settings["delimiter"].flatMap(Self.delimiterByte), encoding: encoding)
         var reader = RowReader()
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        var first = true
         while true {
             let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
             let rows: [CSV.Row]
@@ -103,6 +105,12 @@ public struct CSVConnector: ContactSource {
             } else {
                 rows = chunk.withUnsafeBytes { decoder.feed($0) }
             }
+            if first, !chunk.isEmpty, !rows.isEmpty {
+                // The whole file's row count, guessed from its first MiB: the duplicate-key table is
+                // sized once instead of growing (and rehashing every key) twenty times on the way to a million.
+                reader.expect(rows: Int(Double(rows.count) * Double(fileSize) / Double(chunk.count) * 1.05))
+            }
+            first = false
             try await reader.take(rows, rejected: decoder.takeRejected(), into: sink)
             if chunk.isEmpty { break }
         }
@@ -117,6 +125,11 @@ public struct CSVConnector: ContactSource {
         var rejected: [RowError] = []
         /// Keys seen so far, with their line (a key that repeats is rejected).
         var seen: [String: Int] = [:]
+
+        /// Sizes the key table for about `rows` rows (bounded: a guess must not reserve gigabytes).
+        mutating func expect(rows: Int) {
+            seen.reserveCapacity(min(max(rows, 0), 10_000_000))
+        }
 
         mutating func take(_ rows: [CSV.Row], rejected decoderRejected: [CSV.Error], into sink: any ContactSink) async throws {
             for error in decoderRejected { rejected.append(RowError(line: error.line, reason: error.reason)) }

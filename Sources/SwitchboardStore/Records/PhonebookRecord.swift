@@ -192,6 +192,11 @@ extension SQLiteStore {
     public func syncedEntries(accountId: String, interfaceId: String) async throws -> [String: SyncedEntryState] {
         try await writer.read { db in
             var states: [String: SyncedEntryState] = [:]
+            // Sized once (a count over the covering external-id index): a million entries would
+            // otherwise grow the table twenty times, rehashing every key each time.
+            states.reserveCapacity(try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM phonebookEntry WHERE accountId = ? AND interfaceId = ? AND externalId IS NOT NULL
+                """, arguments: [accountId, interfaceId]) ?? 0)
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT externalId, seq, sourceHash FROM phonebookEntry
                 WHERE accountId = ? AND interfaceId = ? AND externalId IS NOT NULL
