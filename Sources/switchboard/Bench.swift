@@ -23,6 +23,11 @@ struct SeedPhonebook: AsyncParsableCommand {
     @Option var entries: Int = 1_000_000
     @Option var batch: Int = 5_000
 
+    func validate() throws {
+        guard entries >= 1 else { throw ValidationError("--entries must be at least 1") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    }
+
     func run() async throws {
         let (app, accountId) = try await openForBench(dataDir: dataDir)
         let clock = ContinuousClock()
@@ -55,6 +60,11 @@ struct LookupLatency: AsyncParsableCommand {
     @Option var dataDir: String
     @Option var lookups: Int = 100_000
     @Option(help: "Entries seeded (lookups pick numbers among them).") var entries: Int = 1_000_000
+
+    func validate() throws {
+        guard lookups >= 1 else { throw ValidationError("--lookups must be at least 1") }
+        guard entries >= 2 else { throw ValidationError("--entries must be at least 2 (lookups ask for numbers of the first half)") }
+    }
 
     func run() async throws {
         let (app, accountId) = try await openForBench(dataDir: dataDir)
@@ -104,6 +114,11 @@ struct InlineRequests: AsyncParsableCommand {
     @Option var requests: Int = 500_000
     @Option(help: "Entries seeded (hits ask for +4930 numbers among the first half).") var entries: Int = 1_000_000
     @Option(help: "hit: seeded +4930 numbers; miss: unknown +4931 numbers; miss-us: unknown +1 202 numbers; ping: system.ping.") var kind: Kind = .hit
+
+    func validate() throws {
+        guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
+        guard entries >= 2 else { throw ValidationError("--entries must be at least 2 (hits ask for numbers of the first half)") }
+    }
 
     func run() async throws {
         let (app, _) = try await openForBench(dataDir: dataDir)
@@ -201,6 +216,11 @@ struct SyncCSV: AsyncParsableCommand {
     @Flag(help: "Reuse a data directory imported by an earlier run: only the re-sync runs.") var resyncOnly = false
     @Option(help: "Appended to the company of the changed rows (use a new one for each --resync-only run, so that each changes rows).")
     var changeMark = " (moved)"
+
+    func validate() throws {
+        guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
+        guard (1...100).contains(changedPercent) else { throw ValidationError("--changed-percent must be 1 to 100") }
+    }
 
     func run() async throws {
         let csvDirectory = (dataDir as NSString).appendingPathComponent("csv")

@@ -121,4 +121,23 @@ import Testing
         #expect(output.status == 0)
         #expect(output.stdout.hasPrefix("switchboard "))
     }
+
+    /// Benchmark arguments that would divide by zero, index an empty list or never finish are refused up front.
+    @Test func benchRefusesArgumentsItCannotRunWith() throws {
+        let dataDir = TestServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        for (arguments, message) in [
+            (["bench", "inline", "--requests", "0"], "--requests must be at least 1"),
+            (["bench", "inline", "--entries", "1"], "--entries must be at least 2"),
+            (["bench", "lookup", "--lookups", "0"], "--lookups must be at least 1"),
+            (["bench", "seed-phonebook", "--batch", "0"], "--batch must be at least 1"),
+            (["bench", "sync-csv", "--changed-percent", "0"], "--changed-percent must be 1 to 100"),
+        ] {
+            let output = try Binary.run(arguments + ["--data-dir", dataDir])
+            #expect(output.status != 0, "\(arguments)")
+            #expect(output.stderr.contains(message), "\(arguments): \(output.stderr)")
+        }
+        // Refused before anything was opened or written.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dataDir).isEmpty)
+    }
 }
