@@ -33,9 +33,10 @@ public struct EntryRowView {
     public var interfaceId: UTF8Text?
     public var externalId: UTF8Text?
     public var copiedFrom: UTF8Text?
-    public var createdAt: Date
+    /// For ranking; the answer shows `updatedAtText`.
     public var updatedAt: Date
-    /// `RFC3339.text` of `createdAt` and `updatedAt` (the store may make them from the row's text directly).
+    /// `RFC3339.text` of the entry's creation and update dates (the store may
+    /// make them from the row's text directly, without a `Date`).
     public var createdAtText: RFC3339Text
     public var updatedAtText: RFC3339Text
     public var scope: ContactScope?
@@ -44,8 +45,8 @@ public struct EntryRowView {
     public init(
         id: UTF8Text, source: PhonebookEntry.Source, displayName: UTF8Text, firstName: UTF8Text?, lastName: UTF8Text?,
         company: UTF8Text?, department: UTF8Text?, title: UTF8Text?, email: UTF8Text?, note: UTF8Text?, numbers: StoredNumbers,
-        interfaceId: UTF8Text?, externalId: UTF8Text?, copiedFrom: UTF8Text?, createdAt: Date, updatedAt: Date,
-        createdAtText: RFC3339Text? = nil, updatedAtText: RFC3339Text? = nil, scope: ContactScope?, remoteVersion: UTF8Text?
+        interfaceId: UTF8Text?, externalId: UTF8Text?, copiedFrom: UTF8Text?, createdAtText: RFC3339Text, updatedAt: Date,
+        updatedAtText: RFC3339Text, scope: ContactScope?, remoteVersion: UTF8Text?
     ) {
         self.id = id
         self.source = source
@@ -61,10 +62,9 @@ public struct EntryRowView {
         self.interfaceId = interfaceId
         self.externalId = externalId
         self.copiedFrom = copiedFrom
-        self.createdAt = createdAt
+        self.createdAtText = createdAtText
         self.updatedAt = updatedAt
-        self.createdAtText = createdAtText ?? RFC3339.text(createdAt)
-        self.updatedAtText = updatedAtText ?? RFC3339.text(updatedAt)
+        self.updatedAtText = updatedAtText
         self.scope = scope
         self.remoteVersion = remoteVersion
     }

@@ -65,6 +65,12 @@ extension String {
         if (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return self }
         return trimmingCharacters(in: .whitespacesAndNewlines)
     }
+    /// At most `limit` characters. A character is at least one byte, so the
+    /// characters (a walk over grapheme breaks) are counted only past that.
+    public func fits(characters limit: Int) -> Bool {
+        utf8.count <= limit || count <= limit
+    }
+
     /// nil for an empty (after trimming) string.
     public var nonEmpty: String? {
         let t = trimmed

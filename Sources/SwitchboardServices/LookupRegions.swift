@@ -12,7 +12,6 @@ import SwitchboardCore
 /// read leaves a stale mark, never a stale region.
 public final class LookupRegions: Sendable {
     let book: PhonebookService
-    let immediate: (any ImmediateLookups)?
     private let kept = Mutex<(generation: UInt64, regions: [Key: String])>((0, [:]))
 
     struct Key: Hashable {
@@ -22,10 +21,9 @@ public final class LookupRegions: Sendable {
 
     public init(_ book: PhonebookService) {
         self.book = book
-        immediate = book.immediateLookups
     }
 
-    private var generation: UInt64? { immediate?.writeGeneration }
+    private var generation: UInt64? { book.immediateLookups?.writeGeneration }
 
     /// The region, if it is known for the current generation (never waits).
     public func now(accountId: String, userId: String?) -> String? {

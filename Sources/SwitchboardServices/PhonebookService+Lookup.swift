@@ -68,7 +68,7 @@ struct LookupSteps {
 
     init(number text: String, region: String) throws {
         let query = text.trimmingASCIIWhitespace()
-        guard !query.isEmpty, query.utf8.count <= 64 || query.count <= 64 else { throw SwitchboardError.invalid("number", "must be 1 to 64 characters") }
+        guard !query.isEmpty, query.fits(characters: 64) else { throw SwitchboardError.invalid("number", "must be 1 to 64 characters") }
         self.query = query
         self.region = region
         extensionNumber = PhoneNumbers.looksLikeExtension(query)
@@ -145,20 +145,18 @@ extension PhonebookService {
         return steps.notFound()
     }
 
-    /// The store's immediate reads, if it has them (look it up once: the cast costs a conformance lookup).
-    public var immediateLookups: (any ImmediateLookups)? { store as? any ImmediateLookups }
-
     /// The same lookup without suspending, on the caller's thread, through
-    /// `immediate` (this service's `immediateLookups`), or nil when it has to
-    /// wait: the number could be an extension (users are read through the
-    /// store's async readers), or the store cannot read without waiting.
+    /// `immediateLookups`, or nil when it has to wait: the number could be an
+    /// extension (users are read through the store's async readers), or the
+    /// store cannot read without waiting.
     /// Each matching row is handed to `capture` while it is read (as a view,
     /// valid only during the call), which keeps what it needs and returns a
     /// tag for it; the rows are ranked and filtered under the same rules as
     /// entries, and come back as `LookupRow`s carrying those tags.
     public func lookupNow(
-        accountId: String, number text: String, region: String, via immediate: any ImmediateLookups, capture: (EntryRowView) throws -> Int
+        accountId: String, number text: String, region: String, capture: (EntryRowView) throws -> Int
     ) throws -> LookupOutcome<LookupRow>? {
+        guard let immediate = immediateLookups else { return nil }
         var steps = try LookupSteps(number: text, region: region)
         if steps.extensionNumber != nil { return nil }
         var found: [LookupRow] = []

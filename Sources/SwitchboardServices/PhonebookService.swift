@@ -9,6 +9,8 @@ import SwitchboardPhone
 public final class PhonebookService: Sendable {
     let store: any SwitchboardStore
     let clock: WallClock
+    /// The store's immediate reads, if it has them (cast once: the cast costs a conformance lookup).
+    public let immediateLookups: (any ImmediateLookups)?
     /// Per account: its region and the collation of its language.
     private let accounts = Mutex<[String: AccountContext]>([:])
 
@@ -20,6 +22,7 @@ public final class PhonebookService: Sendable {
     public init(store: any SwitchboardStore, clock: WallClock = .system) {
         self.store = store
         self.clock = clock
+        immediateLookups = store as? any ImmediateLookups
     }
 
     func context(_ accountId: String) async throws -> AccountContext {
@@ -225,7 +228,7 @@ public final class PhonebookService: Sendable {
     private func apply(_ fields: PhonebookFields, to entry: inout PhonebookEntry, region: String) throws {
         func text(_ value: String?, _ field: String, max: Int = 200) throws -> String? {
             guard let value = value?.nonEmpty else { return nil }
-            guard value.utf8.count <= max || value.count <= max else { throw SwitchboardError.invalid(field, "longer than \(max) characters") }
+            guard value.fits(characters: max) else { throw SwitchboardError.invalid(field, "longer than \(max) characters") }
             return value
         }
         if let v = fields.firstName { entry.firstName = try text(v, "firstName") }
@@ -238,7 +241,7 @@ public final class PhonebookService: Sendable {
         if let numbers = fields.numbers {
             guard numbers.count <= 20 else { throw SwitchboardError.invalid("numbers", "at most 20 numbers") }
             entry.numbers = try numbers.enumerated().map { i, n in
-                guard let t = n.text.nonEmpty, t.utf8.count <= 64 || t.count <= 64 else { throw SwitchboardError.invalid("numbers[\(i)].number", "must be 1 to 64 characters") }
+                guard let t = n.text.nonEmpty, t.fits(characters: 64) else { throw SwitchboardError.invalid("numbers[\(i)].number", "must be 1 to 64 characters") }
                 return PhoneNumbers.entryNumber(t, kind: n.kind, region: region)
             }
         }

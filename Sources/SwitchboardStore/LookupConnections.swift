@@ -3,6 +3,9 @@ import GRDBSQLite
 import Synchronization
 import SwitchboardCore
 
+/// SQLite's SQLITE_TRANSIENT ("copy the bound value"), whose C macro Swift does not import.
+let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
 /// Raw read-only SQLite connections for caller-ID lookups, the hottest read.
 ///
 /// A lookup is one indexed SELECT of a few microseconds. Through GRDB's pool
@@ -211,7 +214,7 @@ final class LookupConnections: Sendable {
                 _ = sqlite3_bind_text(statement, index, $0, Int32(text.count), SQLITE_STATIC)
             }
         } else {
-            sqlite3_bind_text(statement, index, "", 0, SQLITE_TRANSIENT)
+            sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
         }
     }
 
@@ -222,13 +225,14 @@ final class LookupConnections: Sendable {
             firstName: bytes(s, 6), lastName: bytes(s, 7), company: bytes(s, 8), department: bytes(s, 9), title: bytes(s, 10),
             email: bytes(s, 11), note: bytes(s, 12), numbers: StoredNumbers((bytes(s, 13) ?? Self.empty).bytes, decode: StoredNumberFields.decode),
             interfaceId: bytes(s, 14), externalId: bytes(s, 15), copiedFrom: bytes(s, 16),
-            createdAt: date(s, 17), updatedAt: date(s, 18), createdAtText: timestampText(s, 17), updatedAtText: timestampText(s, 18),
+            createdAtText: timestampText(s, 17), updatedAt: date(s, 18), updatedAtText: timestampText(s, 18),
             scope: bytes(s, 19).flatMap { ContactScope(rawValue: $0.string) }, remoteVersion: bytes(s, 20))
     }
 
-    /// The answer's text of a stored timestamp, copied from the row (nil: made from the date).
-    static func timestampText(_ s: OpaquePointer, _ column: Int32) -> RFC3339Text? {
-        bytes(s, column).flatMap { RFC3339.text(storedUTC: $0.bytes) }
+    /// The answer's text of a stored timestamp: copied from the row, or made from
+    /// the date `date` reads when the stored text is not in GRDB's canonical form.
+    static func timestampText(_ s: OpaquePointer, _ column: Int32) -> RFC3339Text {
+        bytes(s, column).flatMap { RFC3339.text(storedUTC: $0.bytes) } ?? RFC3339.text(date(s, column))
     }
 
     static var empty: UTF8Text { UTF8Text(UnsafeRawBufferPointer(start: nil, count: 0)) }
@@ -257,12 +261,8 @@ final class LookupConnections: Sendable {
             remoteVersion: text(s, 20))
     }
 
-    static let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
     static func text(_ s: OpaquePointer, _ column: Int32) -> String? {
-        guard sqlite3_column_type(s, column) != SQLITE_NULL, let bytes = sqlite3_column_text(s, column) else { return nil }
-        let count = Int(sqlite3_column_bytes(s, column))
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        bytes(s, column)?.string
     }
 
     /// GRDB stores dates as "YYYY-MM-DD HH:MM:SS.SSS" (UTC).

@@ -8,7 +8,6 @@ extension Methods {
     static func phonebook(_ app: Application) -> [MethodSpec] {
         let book = app.phonebook
         let regions = LookupRegions(book)
-        let immediate = book.immediateLookups
         return [
             MethodSpec("phonebook.list", .anyRole) { params, call in
                 try params.expectOnly(Params.pagingFields.union(["source"]))
@@ -38,11 +37,11 @@ extension Methods {
             MethodSpec("phonebook.lookup", .anyRole, inline: { params, call in
                 try params.expectOnly(Params.lookupFields)
                 let accountId = call.principal.accountId
-                guard let immediate, let region = regions.now(accountId: accountId, userId: call.principal.userId) else { return nil }
+                guard let region = regions.now(accountId: accountId, userId: call.principal.userId) else { return nil }
                 // Written straight from the matching rows: no entries are built.
                 let rows = RowAnswers()
                 guard let result = try book.lookupNow(
-                    accountId: accountId, number: try params.string("number", maxLength: 64), region: region, via: immediate, capture: rows.capture)
+                    accountId: accountId, number: try params.string("number", maxLength: 64), region: region, capture: rows.capture)
                 else { return nil }
                 return rows.answer(result, region: region)
             }) { params, call in

@@ -146,12 +146,10 @@ final class PhonebookBatchInserter {
         return text
     }
 
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
     /// Text as GRDB binds it (up to the first NUL), or NULL.
     private func bind(_ statement: OpaquePointer, _ index: Int32, _ text: String?) {
         if let text {
-            sqlite3_bind_text(statement, index, text, -1, Self.transient)
+            sqlite3_bind_text(statement, index, text, -1, sqliteTransient)
         } else {
             sqlite3_bind_null(statement, index)
         }
@@ -162,7 +160,7 @@ final class PhonebookBatchInserter {
         if bytes.isEmpty {
             sqlite3_bind_zeroblob(statement, index, 0)
         } else {
-            bytes.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+            bytes.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), sqliteTransient) }
         }
     }
 
