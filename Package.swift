@@ -150,8 +150,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "SwitchboardServerTests", dependencies: [
-            "SwitchboardTestSupport", "SwitchboardServer", "SwitchboardClient", "JSONRPC", "SwitchboardCore", "HTTPTestServer",
-            "ConnectorSimulators", "RadicaleTestServer",
+            "SwitchboardTestSupport", "SwitchboardServer", "SwitchboardClient", "JSONRPC", "SwitchboardCore", "SwitchboardStore",
+            "HTTPTestServer", "ConnectorSimulators", "RadicaleTestServer",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 

@@ -13,60 +13,75 @@ public struct UTF8Text {
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 }
 
-/// A stored phonebook entry's fields, borrowed from the database row the
-/// store is reading (see `ImmediateLookups.visitEntriesNow`): what a caller-ID
-/// answer is written from without building a `PhonebookEntry`. Each field
-/// reads exactly as the same field of the `PhonebookEntry` the store would
-/// make of the row. Valid only during the visit.
+/// What a caller-ID answer reads of a stored phonebook entry, borrowed from
+/// the database row the store is reading (see `ImmediateLookups.visitEntriesNow`):
+/// the fields that rank and summarise a match, and the entry's JSON as the
+/// store keeps it ready (`EntryAnswerFormat`). No `PhonebookEntry` is built.
+/// Each field reads exactly as the same field of the `PhonebookEntry` the store
+/// would make of the row. Valid only during the visit.
 public struct EntryRowView {
     public var id: UTF8Text
     public var source: PhonebookEntry.Source
     public var displayName: UTF8Text
-    public var firstName: UTF8Text?
-    public var lastName: UTF8Text?
     public var company: UTF8Text?
-    public var department: UTF8Text?
-    public var title: UTF8Text?
-    public var email: UTF8Text?
-    public var note: UTF8Text?
+    /// For ranking suffix matches (is a number kept as typed?).
     public var numbers: StoredNumbers
-    public var interfaceId: UTF8Text?
-    public var externalId: UTF8Text?
-    public var copiedFrom: UTF8Text?
     /// For ranking; the answer shows `updatedAtText`.
     public var updatedAt: Date
-    /// `RFC3339.text` of the entry's creation and update dates (the store may
-    /// make them from the row's text directly, without a `Date`).
-    public var createdAtText: RFC3339Text
+    /// `RFC3339.text` of the entry's update date (the store may make it from the
+    /// row's text directly, without a `Date`).
     public var updatedAtText: RFC3339Text
-    public var scope: ContactScope?
-    public var remoteVersion: UTF8Text?
+    /// The entry's full JSON, as `EntryAnswerFormat.render` wrote it with the entry.
+    public var entryJSON: UTF8Text
 
     public init(
-        id: UTF8Text, source: PhonebookEntry.Source, displayName: UTF8Text, firstName: UTF8Text?, lastName: UTF8Text?,
-        company: UTF8Text?, department: UTF8Text?, title: UTF8Text?, email: UTF8Text?, note: UTF8Text?, numbers: StoredNumbers,
-        interfaceId: UTF8Text?, externalId: UTF8Text?, copiedFrom: UTF8Text?, createdAtText: RFC3339Text, updatedAt: Date,
-        updatedAtText: RFC3339Text, scope: ContactScope?, remoteVersion: UTF8Text?
+        id: UTF8Text, source: PhonebookEntry.Source, displayName: UTF8Text, company: UTF8Text?, numbers: StoredNumbers,
+        updatedAt: Date, updatedAtText: RFC3339Text, entryJSON: UTF8Text
     ) {
         self.id = id
         self.source = source
         self.displayName = displayName
-        self.firstName = firstName
-        self.lastName = lastName
         self.company = company
-        self.department = department
-        self.title = title
-        self.email = email
-        self.note = note
         self.numbers = numbers
-        self.interfaceId = interfaceId
-        self.externalId = externalId
-        self.copiedFrom = copiedFrom
-        self.createdAtText = createdAtText
         self.updatedAt = updatedAt
         self.updatedAtText = updatedAtText
-        self.scope = scope
-        self.remoteVersion = remoteVersion
+        self.entryJSON = entryJSON
+    }
+}
+
+/// How an entry's JSON, as caller-ID answers show it, is made: the store
+/// renders it whenever it writes the entry and keeps it in the entry's row,
+/// so that a lookup copies it instead of reading and writing some twenty
+/// fields (see docs/design/lookup-answers.md). The store knows nothing of the
+/// format; the server, which owns the wire format, supplies it.
+public struct EntryAnswerFormat: Sendable {
+    /// Names the rendering. When it differs from the one the stored answers
+    /// were made with, the store renders them all again.
+    public let version: String
+    public let render: @Sendable (PhonebookEntry) -> [UInt8]
+
+    public init(version: String, render: @escaping @Sendable (PhonebookEntry) -> [UInt8]) {
+        self.version = version
+        self.render = render
+    }
+
+    /// A format whose version is a hash of what `render` makes of a sample
+    /// entry with every field set: a change to the rendering changes the
+    /// version by itself, with nothing to remember to bump.
+    public init(render: @escaping @Sendable (PhonebookEntry) -> [UInt8]) {
+        let sample = PhonebookEntry(
+            id: "pbe_sample", accountId: "acc_sample", source: .synced, displayName: "Ä \"q\"\t\u{1}",
+            firstName: "F", lastName: "L", company: "C", department: "D", title: "T", email: "e@x", note: "n\nn",
+            numbers: [
+                EntryNumber(kind: .mobile, raw: "+49 171 2345678", e164: "+491712345678", display: "0171 2345678", digits: "01712345678", lookupKeys: []),
+                EntryNumber(kind: .other, raw: "12-34", e164: nil, display: "12-34", digits: "1234", lookupKeys: []),
+            ],
+            interfaceId: "ifc_sample", externalId: "x-1", copiedFrom: "pbe_origin",
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000.5), updatedAt: Date(timeIntervalSince1970: 1_800_000_000.25),
+            scope: .shared, remoteVersion: "7")
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in render(sample) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        self.init(version: String(hash, radix: 16), render: render)
     }
 }
 

@@ -6,7 +6,8 @@ public protocol ImmediateLookups: Sendable {
     /// (then nothing read from it may be cached).
     var writeGeneration: UInt64? { get }
     /// Visits, synchronously, the entries `PhonebookStore.entries(accountId:numberKey:)`
-    /// returns, as views of their rows. Returns false, having visited
-    /// nothing, when this store cannot read without waiting.
+    /// returns, as views of their rows. Returns false when this store cannot
+    /// read without waiting, or a row has no rendered answer yet: what was
+    /// visited (if anything) must then be dropped.
     func visitEntriesNow(accountId: String, numberKey: String, _ visit: (EntryRowView) throws -> Void) throws -> Bool
 }

@@ -5,6 +5,7 @@ import NIOPosix
 import SwitchboardCore
 import SwitchboardServices
 import SwitchboardStore
+import Synchronization
 
 /// The wired-up server: store, services and the method table. Built by
 /// `Application.open`, used by `switchboard serve` and by the tests alike.
@@ -23,6 +24,8 @@ public final class Application: Sendable {
     public let logger: Logger
     /// For connectors that speak HTTP; shut down with the application.
     let http: HTTPClient
+    /// Renders the caller-ID answers the store is missing (after an upgrade), beside serving.
+    private let answerRendering = Mutex<Task<Void, Never>?>(nil)
 
     init(configuration: ServerConfiguration, store: SQLiteStore, vault: CredentialVault, logger: Logger) {
         self.configuration = configuration
@@ -58,13 +61,42 @@ public final class Application: Sendable {
         let directory = DataDirectory(configuration: configuration)
         try directory.prepare()
         let vault = try directory.credentialVault(environment: ProcessInfo.processInfo.environment, logger: logger)
-        let store = try SQLiteStore(path: configuration.databasePath)
+        let store = try SQLiteStore(path: configuration.databasePath, answerFormat: .phonebook)
         let app = Application(configuration: configuration, store: store, vault: vault, logger: logger)
         try await directory.bootstrap(app)
         for run in try await app.syncs.recover() {
             logger.warning("marked an interrupted sync run failed", metadata: ["run": "\(run.id)", "interface": "\(run.interfaceId)"])
         }
+        app.renderPendingAnswers()
         return app
+    }
+
+    /// Starts rendering, in the background, the stored answers entries lack
+    /// (all of them once after an upgrade that changed their format; none
+    /// otherwise). Until an entry has one, lookups of it take the async path.
+    private func renderPendingAnswers() {
+        let store = store, logger = logger
+        let task = Task {
+            do {
+                let started = ContinuousClock.now
+                let rendered = try await store.renderPendingAnswers()
+                if rendered > 0 {
+                    logger.info("rendered stored caller-ID answers", metadata: [
+                        "entries": "\(rendered)", "duration": "\(ContinuousClock.now - started)",
+                    ])
+                }
+            } catch is CancellationError {
+            } catch {
+                logger.error("rendering stored caller-ID answers failed", metadata: ["error": "\(error)"])
+            }
+        }
+        answerRendering.withLock { $0 = task }
+    }
+
+    /// Returns once the rendering started at open has finished (benchmarks wait
+    /// for it, so that they time the lookups of a server that has caught up).
+    public func answersRendered() async {
+        await answerRendering.withLock({ $0 })?.value
     }
 
     func methodTable() -> MethodTable {
@@ -74,6 +106,10 @@ public final class Application: Sendable {
     /// Stops running syncs (their runs are marked failed, data kept), then
     /// closes the HTTP client and the database (WAL checkpointed).
     public func close() async {
+        if let rendering = answerRendering.withLock({ $0 }) {
+            rendering.cancel()
+            await rendering.value
+        }
         await syncs.stopAll()
         try? await http.shutdown()
         do { try store.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }

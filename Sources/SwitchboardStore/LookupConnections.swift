@@ -29,7 +29,9 @@ final class LookupConnections: Sendable {
     struct Slot: Sendable {
         /// `sqlite3*` and `sqlite3_stmt*` as bit patterns (plain integers are Sendable).
         var database: UInt
+        /// `lookupSQL` (whole entries) and `answerSQL` (rendered answers).
         var lookup: UInt
+        var answers: UInt
         var begin: UInt
         var commit: UInt
         /// The open read transaction: the `generation` it began in and when (uptime ns); nil when none.
@@ -70,6 +72,15 @@ final class LookupConnections: Sendable {
             """
     }()
 
+    /// What a caller-ID answer reads of each matching row (`EntryRowView`, in its
+    /// order): four columns to rank and summarise, the numbers (read only for
+    /// suffix matches) and the rendered answer, instead of every column.
+    static let answerSQL = """
+        SELECT e.id, e.source, e.displayName, e.company, e.updatedAt, e.numbers, e.answer
+        FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
+        WHERE n.accountId = ?1 AND n.key = ?2 LIMIT 1000
+        """
+
     init(path: String) {
         self.path = path
     }
@@ -79,6 +90,7 @@ final class LookupConnections: Sendable {
             sqlite3_finalize(OpaquePointer(bitPattern: slot.begin))
             sqlite3_finalize(OpaquePointer(bitPattern: slot.commit))
             sqlite3_finalize(OpaquePointer(bitPattern: slot.lookup))
+            sqlite3_finalize(OpaquePointer(bitPattern: slot.answers))
             sqlite3_close_v2(OpaquePointer(bitPattern: slot.database))
         }
     }
@@ -98,7 +110,7 @@ final class LookupConnections: Sendable {
         sqlite3_busy_timeout(database, 10_000)
         sqlite3_exec(database, "PRAGMA mmap_size = 17179869184", nil, nil, nil)
         var statements: [UInt] = []
-        for sql in [Self.lookupSQL, "BEGIN", "COMMIT"] {
+        for sql in [Self.lookupSQL, Self.answerSQL, "BEGIN", "COMMIT"] {
             var statement: OpaquePointer?
             guard sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let statement else {
                 let message = String(cString: sqlite3_errmsg(database))
@@ -109,7 +121,7 @@ final class LookupConnections: Sendable {
             statements.append(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(statement))))
         }
         let slot = Slot(database: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(database))),
-                        lookup: statements[0], begin: statements[1], commit: statements[2], snapshot: nil)
+                        lookup: statements[0], answers: statements[1], begin: statements[2], commit: statements[3], snapshot: nil)
         all.withLock { $0.append(slot) }
         return slot
     }
@@ -164,26 +176,33 @@ final class LookupConnections: Sendable {
     /// set up an SQLite sorter for what is nearly always one row.
     func entries(accountId: String, key: String) throws -> [PhonebookEntry] {
         var entries: [PhonebookEntry] = []
-        try step(accountId: accountId, key: key) { entries.append(Self.entry($0)) }
+        try step(answers: false, accountId: accountId, key: key) { entries.append(Self.entry($0)); return true }
         return entries
     }
 
-    /// The same rows as `entries`, each as a view of its columns (no entry
-    /// is built; the view is valid only inside `visit`).
-    func visit(accountId: String, key: String, _ visit: (EntryRowView) throws -> Void) throws {
-        try step(accountId: accountId, key: key) { try visit(Self.view($0)) }
+    /// The same rows as `entries`, each as a view of what an answer reads (no
+    /// entry is built; the view is valid only inside `visit`). Returns false
+    /// at the first row without a rendered answer: what was visited must then
+    /// be dropped and the lookup made from `entries`.
+    func visit(accountId: String, key: String, _ visit: (EntryRowView) throws -> Void) throws -> Bool {
+        try step(answers: true, accountId: accountId, key: key) { statement in
+            guard let view = Self.view(statement) else { return false }
+            try visit(view)
+            return true
+        }
     }
 
-    /// Runs the lookup query and calls `row` on each result row.
-    private func step(accountId: String, key: String, _ row: (OpaquePointer) throws -> Void) throws {
+    /// Runs `answerSQL` or `lookupSQL` and calls `row` on each result row until it returns false; false if it did.
+    @discardableResult
+    private func step(answers: Bool, accountId: String, key: String, _ row: (OpaquePointer) throws -> Bool) throws -> Bool {
         var slot = try free.withLock { $0.popLast() } ?? open()
         defer { release(slot) }
         try freshen(&slot)
-        let statement = OpaquePointer(bitPattern: slot.lookup)!
+        let statement = OpaquePointer(bitPattern: answers ? slot.answers : slot.lookup)!
         var accountId = accountId, key = key
         // Bound without a copy (SQLITE_STATIC): the bytes outlive the statement's use of them,
         // which ends with the reset below.
-        try accountId.withUTF8 { account in
+        return try accountId.withUTF8 { account in
             try key.withUTF8 { key in
                 defer {
                     sqlite3_reset(statement)
@@ -199,8 +218,9 @@ final class LookupConnections: Sendable {
                         slot.endSnapshot()
                         throw Failure(description: "lookup: \(message)")
                     }
-                    try row(statement)
+                    guard try row(statement) else { return false }
                 }
+                return true
             }
         }
     }
@@ -218,15 +238,15 @@ final class LookupConnections: Sendable {
         }
     }
 
-    /// The row as `entry` reads it, without copying: column for column the same values.
-    static func view(_ s: OpaquePointer) -> EntryRowView {
-        EntryRowView(
-            id: bytes(s, 1) ?? Self.empty, source: source(s, 3), displayName: bytes(s, 5) ?? Self.empty,
-            firstName: bytes(s, 6), lastName: bytes(s, 7), company: bytes(s, 8), department: bytes(s, 9), title: bytes(s, 10),
-            email: bytes(s, 11), note: bytes(s, 12), numbers: StoredNumbers((bytes(s, 13) ?? Self.empty).bytes, decode: StoredNumberFields.decode),
-            interfaceId: bytes(s, 14), externalId: bytes(s, 15), copiedFrom: bytes(s, 16),
-            createdAtText: timestampText(s, 17), updatedAt: date(s, 18), updatedAtText: timestampText(s, 18),
-            scope: bytes(s, 19).flatMap { ContactScope(rawValue: $0.string) }, remoteVersion: bytes(s, 20))
+    /// An `answerSQL` row as `entry` would read the same fields, without copying;
+    /// nil when the row has no rendered answer.
+    static func view(_ s: OpaquePointer) -> EntryRowView? {
+        guard let answer = sqlite3_column_blob(s, 6) else { return nil }
+        return EntryRowView(
+            id: bytes(s, 0) ?? Self.empty, source: source(s, 1), displayName: bytes(s, 2) ?? Self.empty, company: bytes(s, 3),
+            numbers: StoredNumbers((bytes(s, 5) ?? Self.empty).bytes, decode: StoredNumberFields.decode),
+            updatedAt: date(s, 4), updatedAtText: timestampText(s, 4),
+            entryJSON: UTF8Text(UnsafeRawBufferPointer(start: answer, count: Int(sqlite3_column_bytes(s, 6)))))
     }
 
     /// The answer's text of a stored timestamp: copied from the row, or made from

@@ -5,7 +5,6 @@ extension SQLiteStore: ImmediateLookups {
 
     public func visitEntriesNow(accountId: String, numberKey: String, _ visit: (EntryRowView) throws -> Void) throws -> Bool {
         guard let lookupConnections else { return false }
-        try lookupConnections.visit(accountId: accountId, key: numberKey, visit)
-        return true
+        return try lookupConnections.visit(accountId: accountId, key: numberKey, visit)
     }
 }

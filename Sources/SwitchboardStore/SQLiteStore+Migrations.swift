@@ -40,6 +40,7 @@ extension SQLiteStore {
         }
         registerPhonebookMigration(&migrator)
         registerInterfaceMigration(&migrator)
+        registerEntryAnswerMigration(&migrator)
         return migrator
     }
 }

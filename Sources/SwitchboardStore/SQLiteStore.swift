@@ -16,12 +16,17 @@ public final class SQLiteStore: SwitchboardStore {
     /// could wait forever for a task that needs that very thread. These are
     /// only ever used synchronously, so a wait for them always ends.
     let lookupConnections: LookupConnections?
+    /// How each entry's caller-ID answer is rendered and kept with it; nil
+    /// keeps none (lookups then build their answers from the entries).
+    let answerFormat: EntryAnswerFormat?
 
-    /// Opens (creating if needed) the database file and migrates it.
-    public convenience init(path: String) throws {
+    /// Opens (creating if needed) the database file and migrates it. With an
+    /// `answerFormat`, stored answers of another format are cleared (to be
+    /// rendered again by `renderPendingAnswers`).
+    public convenience init(path: String, answerFormat: EntryAnswerFormat? = nil) throws {
         _ = Self.processOptions
         let pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
-        try self.init(pool, lookupConnections: LookupConnections(path: path))
+        try self.init(pool, lookupConnections: LookupConnections(path: path), answerFormat: answerFormat)
     }
 
     /// An in-memory database with the same schema, for unit tests.
@@ -29,10 +34,12 @@ public final class SQLiteStore: SwitchboardStore {
         try SQLiteStore(DatabaseQueue(configuration: makeConfiguration()))
     }
 
-    init(_ writer: any DatabaseWriter, lookupConnections: LookupConnections? = nil) throws {
+    init(_ writer: any DatabaseWriter, lookupConnections: LookupConnections? = nil, answerFormat: EntryAnswerFormat? = nil) throws {
         self.writer = writer
         self.lookupConnections = lookupConnections
+        self.answerFormat = answerFormat
         try Self.migrator.migrate(writer)
+        if let answerFormat { try Self.adopt(answerFormat, in: writer) }
     }
 
     /// Process-wide SQLite options, set before the first connection opens (see `CSQLiteOptions`).

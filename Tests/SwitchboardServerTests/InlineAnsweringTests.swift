@@ -1,5 +1,7 @@
 import Foundation
 import JSONRPC
+import SwitchboardCore
+import SwitchboardStore
 import SwitchboardTestSupport
 import Testing
 
@@ -143,6 +145,43 @@ import Testing
                 #expect(viaAsync == viaInline, "\(number)")
             }
         }
+    }
+
+    /// A data directory whose stored answers were made by an older rendering (here a
+    /// deliberately wrong one): no lookup ever shows them; the server renders them
+    /// again in the background, and then answers inline, byte for byte as before.
+    @Test func answersStoredByAnOlderRenderingAreNeverShownAndAreRenderedAgain() async throws {
+        let first = try await TestServer.start()
+        let op = try await first.client()
+        let created = try await op.call("phonebook.create", ["name": "Anna Älter", "company": "Alt & Co", "numbers": [["number": "+49 30 5550101"]]])
+        let id = try #require(created["id"])
+        try await first.stop()
+        do {
+            let older = EntryAnswerFormat(version: "older", render: { _ in Array(#"{"stale":true}"#.utf8) })
+            let store = try SQLiteStore(path: (first.dataDirectory as NSString).appendingPathComponent("switchboard.sqlite"), answerFormat: older)
+            #expect(try await store.renderPendingAnswers() == 1)
+            try store.close()
+        }
+        let server = try await TestServer.start(dataDirectory: first.dataDirectory)
+        defer { try? FileManager.default.removeItem(atPath: first.dataDirectory) }
+        let raw = try await server.raw()
+        #expect(await raw.roundTrip(Self.request(0, "auth.login", ["token": .string(try server.operatorToken)]))?["result"] != nil)
+        let line = Self.request(1, "phonebook.lookup", ["number": "+49305550101"])
+        raw.send(line)
+        let early = try #require(await raw.nextLine())
+        #expect(!String(decoding: early, as: UTF8.self).contains("stale"))
+        await server.app.answersRendered()
+        #expect(try await server.app.store.renderPendingAnswers() == 0)
+        raw.send(line)
+        let first1 = await raw.nextLine()
+        raw.send(line)
+        let second = await raw.nextLine()
+        #expect(first1 == early)
+        #expect(second == early)
+        let answer = try JSONParser.parse(early)
+        #expect(answer["result"]?["entry"]?["id"] == id)
+        #expect(answer["result"]?["entry"]?["company"] == "Alt & Co")
+        try await server.stop()
     }
 
     @Test func sameAccessRuleOnBothPaths() async throws {

@@ -173,18 +173,22 @@ extension JSONStreamWriter {
     }
 }
 
-/// What an entry's JSON is written from: a `PhonebookEntry`, or a view of
-/// its database row (`EntryRowView`) for caller-ID answers written straight
-/// from the row. One field list (`JSONStreamWriter.entry`) serves both, so
-/// both give the same bytes.
-protocol EntryJSONSource {
+/// What a lookup candidate's summary is written from: a `PhonebookEntry`, or
+/// the view of its row a caller-ID answer reads (`EntryRowView`). One field
+/// list (`JSONStreamWriter.candidate`) serves both, so both give the same bytes.
+protocol CandidateJSONSource {
     associatedtype Text: JSONText
     var id: Text { get }
     var source: PhonebookEntry.Source { get }
     var displayName: Text { get }
+    var company: Text? { get }
+    var updatedAtText: RFC3339Text { get }
+}
+
+/// What an entry's full JSON is written from (`JSONStreamWriter.entry`).
+protocol EntryJSONSource: CandidateJSONSource {
     var firstName: Text? { get }
     var lastName: Text? { get }
-    var company: Text? { get }
     var department: Text? { get }
     var title: Text? { get }
     var email: Text? { get }
@@ -193,7 +197,6 @@ protocol EntryJSONSource {
     var externalId: Text? { get }
     var copiedFrom: Text? { get }
     var createdAtText: RFC3339Text { get }
-    var updatedAtText: RFC3339Text { get }
     var scope: ContactScope? { get }
     var remoteVersion: Text? { get }
     /// Each number: type, as typed, E.164 (nil when kept as typed), display form.
@@ -209,9 +212,16 @@ extension PhonebookEntry: EntryJSONSource {
     }
 }
 
-extension EntryRowView: EntryJSONSource {
-    func forEachNumber(_ body: (EntryNumber.Kind, UTF8Text, UTF8Text?, UTF8Text) -> Void) {
-        numbers.forEach { body($0.kind, $0.raw, $0.e164, $0.display) }
+extension EntryRowView: CandidateJSONSource {}
+
+extension EntryAnswerFormat {
+    /// The entry JSON of caller-ID answers (`JSONStreamWriter.entry`), which the
+    /// store keeps with each entry; its version follows the rendering.
+    static let phonebook = EntryAnswerFormat { entry in
+        var writer = JSONStreamWriter(capacity: 1_024)
+        writer.startStandaloneValue()
+        writer.entry(entry)
+        return writer.withBytes(0..<writer.byteCount) { Array($0) }
     }
 }
 
@@ -261,7 +271,7 @@ extension JSONStreamWriter {
     }
 
     /// A lookup candidate's summary.
-    mutating func candidate<E: EntryJSONSource>(_ e: E) {
+    mutating func candidate<E: CandidateJSONSource>(_ e: E) {
         object { w in
             w.field("id", text: e.id)
             w.field("source", e.source.rawValue)
@@ -274,7 +284,8 @@ extension JSONStreamWriter {
 
 /// Writes the rows of a caller-ID lookup answered on the event loop as
 /// they are read (a row is only readable while it is visited): each one's
-/// full JSON and summary, then the answer from those bytes, all in one buffer.
+/// full JSON (the answer the store keeps with it, copied) and summary, then
+/// the answer from those bytes, all in one buffer.
 final class RowAnswers {
     private var scratch = JSONStreamWriter(capacity: 4_096)
     /// By `LookupRow.tag`: where each row's full JSON and summary are.
@@ -283,7 +294,7 @@ final class RowAnswers {
     func capture(_ row: EntryRowView) -> Int {
         let fullStart = scratch.byteCount
         scratch.startStandaloneValue()
-        scratch.entry(row)
+        scratch.serialized(row.entryJSON.bytes)
         let summaryStart = scratch.byteCount
         scratch.startStandaloneValue()
         scratch.candidate(row)

@@ -49,9 +49,12 @@ final class PhonebookBatchInserter {
     struct Row: Sendable {
         var keyed: KeyedEntry
         var texts: EntryIndexTexts
-        init(_ keyed: KeyedEntry) {
+        /// The entry's rendered answer (`SQLiteStore.answer(for:)`); nil stores NULL, to be rendered later.
+        var answer: [UInt8]?
+        init(_ keyed: KeyedEntry, answer: [UInt8]?) {
             self.keyed = keyed
             texts = EntryIndexTexts(keyed.entry)
+            self.answer = answer
         }
     }
 
@@ -119,6 +122,7 @@ final class PhonebookBatchInserter {
         if let hash = row.keyed.sourceHash { sqlite3_bind_int64(entry, next(), Int64(bitPattern: hash)) } else { sqlite3_bind_null(entry, next()) }
         bind(entry, next(), e.scope?.rawValue)
         bind(entry, next(), e.remoteVersion)
+        if let answer = row.answer { bindBlob(entry, next(), answer) } else { sqlite3_bind_null(entry, next()) }
         try step(entry)
         let seq = sqlite3_last_insert_rowid(db)
 

@@ -17,19 +17,21 @@ enum PhonebookEntryRow {
 
     static let insertSQL = """
         INSERT INTO phonebookEntry (id, accountId, source, sortKey, displayName, firstName, lastName, company, department, title, \
-        email, note, numbers, interfaceId, externalId, copiedFrom, createdAt, updatedAt, sourceHash, scope, remoteVersion) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        email, note, numbers, interfaceId, externalId, copiedFrom, createdAt, updatedAt, sourceHash, scope, remoteVersion, answer) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let updateSQL = """
         UPDATE phonebookEntry SET sortKey = ?, displayName = ?, firstName = ?, lastName = ?, company = ?, department = ?, \
-        title = ?, email = ?, note = ?, numbers = ?, updatedAt = ?, sourceHash = ?, scope = ?, remoteVersion = ? WHERE seq = ?
+        title = ?, email = ?, note = ?, numbers = ?, updatedAt = ?, sourceHash = ?, scope = ?, remoteVersion = ?, answer = ? WHERE seq = ?
         """
 
-    static func updateArguments(_ keyed: KeyedEntry, seq: Int64) -> StatementArguments {
+    /// `answer`: the entry's rendered answer (`SQLiteStore.answer(for:)`); nil stores NULL, to be rendered later.
+    static func updateArguments(_ keyed: KeyedEntry, seq: Int64, answer: [UInt8]?) -> StatementArguments {
         let e = keyed.entry
         return [
             Data(keyed.sortKey), e.displayName, e.firstName, e.lastName, e.company, e.department, e.title, e.email, e.note,
-            encodeNumbers(e.numbers), e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) }, e.scope?.rawValue, e.remoteVersion, seq,
+            encodeNumbers(e.numbers), e.updatedAt, keyed.sourceHash.map { Int64(bitPattern: $0) }, e.scope?.rawValue, e.remoteVersion,
+            answer.map { Data($0) }, seq,
         ]
     }
 
@@ -134,20 +136,38 @@ extension SQLiteStore {
     }
 
     public func updateEntry(_ keyed: KeyedEntry) async throws {
-        try await write { db in try Self.replaceEntry(keyed, in: db) }
+        let renderer = answerRenderer
+        try await write { db in
+            var renderer = renderer
+            try Self.replaceEntry(keyed, renderer: &renderer, in: db)
+        }
     }
 
-    /// Replaces an entry's fields and index rows, found by `seq` or else by (account, id).
-    static func replaceEntry(_ keyed: KeyedEntry, in db: Database) throws {
+    /// Replaces an entry's fields, rendered answer and index rows, found by `seq` or else by (account, id).
+    /// The fields an update keeps (id, source, origin, creation date) are the row's, whatever `keyed` says.
+    static func replaceEntry(_ keyed: KeyedEntry, renderer: inout AnswerRenderer, in db: Database) throws {
         guard let seq = try keyed.seq ?? Int64.fetchOne(
             db.cachedStatement(sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?"), arguments: [keyed.entry.accountId, keyed.entry.id])
         else { throw SwitchboardError.notFound("phonebook entry", id: keyed.entry.id) }
         // What the indexes hold now: parts that did not change are not re-indexed (an FTS5
         // delete costs more than the whole row update).
         let old = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT numbers, displayName, firstName, lastName, company, department, title, email FROM phonebookEntry WHERE seq = ?"),
+            db.cachedStatement(sql: """
+                SELECT numbers, displayName, firstName, lastName, company, department, title, email, \
+                id, source, interfaceId, externalId, copiedFrom, createdAt FROM phonebookEntry WHERE seq = ?
+                """),
             arguments: [seq])
-        try db.cachedStatement(sql: PhonebookEntryRow.updateSQL).execute(arguments: PhonebookEntryRow.updateArguments(keyed, seq: seq))
+        var updated = keyed.entry
+        if let old {
+            updated.id = old[8]
+            updated.source = PhonebookEntry.Source(rawValue: old[9]) ?? .manual
+            updated.interfaceId = old[10]
+            updated.externalId = old[11]
+            updated.copiedFrom = old[12]
+            updated.createdAt = old[13]
+        }
+        let answer = renderer.answer(for: updated)
+        try db.cachedStatement(sql: PhonebookEntryRow.updateSQL).execute(arguments: PhonebookEntryRow.updateArguments(keyed, seq: seq, answer: answer))
         var unchanged: IndexParts = []
         if let old {
             if (old[0] as String?) == PhonebookEntryRow.encodeNumbers(keyed.entry.numbers) { unchanged.insert(.numbers) }
@@ -213,11 +233,13 @@ extension SQLiteStore {
         guard !inserts.isEmpty || !updates.isEmpty else { return }
         // What the rows are made of is derived before the transaction: the writer is a sync's
         // one serial stage, and this runs beside the parsing of the next batch.
-        let rows = inserts.map(PhonebookBatchInserter.Row.init)
-        try await write { db in
+        var renderer = answerRenderer
+        let rows = inserts.map { PhonebookBatchInserter.Row($0, answer: renderer.answer(for: $0.entry)) }
+        try await write { [renderer] db in
+            var renderer = renderer
             let inserter = try PhonebookBatchInserter(db)
             for row in rows { try inserter.insert(row) }
-            for keyed in updates { try Self.replaceEntry(keyed, in: db) }
+            for keyed in updates { try Self.replaceEntry(keyed, renderer: &renderer, in: db) }
         }
     }
 
