@@ -55,8 +55,8 @@ final class LookupConnections: Sendable {
     private let generation = Atomic<UInt64>(0)
     static let maxSnapshotAge: UInt64 = 200_000_000  // 0.2 s in ns
 
-    /// `PhonebookEntryRow.columns` in their places, without what `entry` and `view` never
-    /// read (seq, the sort key blob) and with the account bound rather than copied out of
+    /// `PhonebookEntryRow.columns` in their places, without what `entry` never
+    /// reads (seq, the sort key blob) and with the account bound rather than copied out of
     /// each row (the number's account is its entry's): SQLite copies every text and blob
     /// column of a result row, so each one left out is a copy less per lookup.
     static let lookupSQL: String = {

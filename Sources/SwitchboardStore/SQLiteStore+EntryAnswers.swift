@@ -25,6 +25,20 @@ extension SQLiteStore {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("2026-12-06-entry-answers-follow-rows") { db in
+            // A writer that does not know the column (a server from before it, after a rollback)
+            // updates a row and leaves its answer as it was. Such an answer is cleared, to be
+            // rendered again at the next start: an update that moves `updatedAt` and keeps the
+            // old answer cannot have rendered it. (This store's updates render a new one, so they
+            // keep an identical answer only when nothing shown changed within the same second.)
+            try db.execute(sql: """
+                CREATE TRIGGER phonebookEntry_answerFollowsRow AFTER UPDATE OF updatedAt ON phonebookEntry
+                FOR EACH ROW WHEN NEW.answer IS NOT NULL AND NEW.answer IS OLD.answer AND NEW.updatedAt IS NOT OLD.updatedAt
+                BEGIN
+                    UPDATE phonebookEntry SET answer = NULL WHERE seq = NEW.seq;
+                END
+                """)
+        }
     }
 
     static let answerFormatSetting = "entryAnswerFormat"

@@ -126,6 +126,31 @@ import Testing
         #expect(try Self.storedAnswers(again, key: "+49301")?.first?.hasPrefix("v2|") == true)
     }
 
+    /// A server from before the answer column (after a rollback) updates rows without
+    /// rendering: their answers are cleared, never shown stale.
+    @Test func anUpdateThatDoesNotRenderClearsTheAnswer() async throws {
+        let directory = try Directory()
+        defer { directory.remove() }
+        let format = Self.format("v1")
+        let store = try SQLiteStore(path: directory.path, answerFormat: format)
+        defer { try? store.close() }
+        let date = Date(timeIntervalSince1970: 1_765_000_000)
+        try await store.insertAccount(Account(id: "acc_a", name: "A", region: "DE", createdAt: date))
+        try await store.insertEntries([Self.entry("pbe_1", name: "Anna", key: "+49301", at: date), Self.entry("pbe_2", name: "Bert", key: "+49302", at: date)])
+        try await store.write { db in
+            try db.execute(sql: "UPDATE phonebookEntry SET displayName = 'Anna Old Server', updatedAt = ? WHERE id = 'pbe_1'", arguments: [date.addingTimeInterval(5)])
+            // Not an edit: the collation re-key changes the sort key only.
+            try db.execute(sql: "UPDATE phonebookEntry SET sortKey = x'00' WHERE id = 'pbe_2'")
+        }
+        #expect(try Self.storedAnswers(store, key: "+49301") == nil)
+        #expect(try Self.storedAnswers(store, key: "+49302")?.first?.contains("|Bert|") == true)
+        #expect(try await store.renderPendingAnswers() == 1)
+        #expect(try Self.storedAnswers(store, key: "+49301")?.first?.contains("|Anna Old Server|") == true)
+        // This store's own updates render, so they keep an answer.
+        try await store.updateEntry(Self.entry("pbe_1", name: "Anna New", key: "+49301", at: date.addingTimeInterval(10)))
+        #expect(try Self.storedAnswers(store, key: "+49301")?.first?.contains("|Anna New|") == true)
+    }
+
     @Test func aFormatsVersionFollowsItsRendering() {
         let a = Self.format("a"), b = Self.format("b")
         #expect(a.version == Self.format("a").version)
