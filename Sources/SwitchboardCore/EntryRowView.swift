@@ -85,36 +85,21 @@ public struct EntryAnswerFormat: Sendable {
     }
 }
 
-/// One stored number of an `EntryRowView` (the fields an answer shows).
-public struct StoredNumberView {
-    public var kind: EntryNumber.Kind
-    public var raw: UTF8Text
-    /// Nil when the number was kept as typed.
-    public var e164: UTF8Text?
-    public var display: UTF8Text
-
-    public init(kind: EntryNumber.Kind, raw: UTF8Text, e164: UTF8Text?, display: UTF8Text) {
-        self.kind = kind
-        self.raw = raw
-        self.e164 = e164
-        self.display = display
-    }
-}
-
-/// The numbers of an `EntryRowView` in their stored encoding; the store that
-/// made the view supplies the decoder, so the format stays the store's.
+/// The numbers of an `EntryRowView` in their stored encoding, read only when
+/// asked (ranking needs them for suffix matches alone); the store that made
+/// the view supplies the reading, so the format stays the store's.
 public struct StoredNumbers {
-    public typealias Decoder = (UnsafeRawBufferPointer, (StoredNumberView) -> Void) -> Void
+    public typealias Check = (UnsafeRawBufferPointer) -> Bool
     public let bytes: UnsafeRawBufferPointer
-    let decode: Decoder
+    let keptAsTyped: Check
 
-    public init(_ bytes: UnsafeRawBufferPointer, decode: @escaping Decoder) {
+    /// `anyKeptAsTyped`: whether the encoded numbers hold one without an E.164 form.
+    public init(_ bytes: UnsafeRawBufferPointer, anyKeptAsTyped: @escaping Check) {
         self.bytes = bytes
-        self.decode = decode
+        self.keptAsTyped = anyKeptAsTyped
     }
 
-    /// Every number, in stored order (numbers the store would skip are skipped).
-    public func forEach(_ body: (StoredNumberView) -> Void) {
-        decode(bytes, body)
-    }
+    /// Whether a number was kept as typed (it could not be read, so has no E.164 form),
+    /// as `PhonebookEntry.hasUnparsedNumber` says of the same entry.
+    public var anyKeptAsTyped: Bool { keptAsTyped(bytes) }
 }

@@ -188,9 +188,7 @@ public struct LookupRow: LookupCandidate {
         isManual = row.source == .manual
         updatedAt = row.updatedAt
         id = row.id.string
-        var unparsed = false
-        if readingNumbers { row.numbers.forEach { if $0.e164 == nil { unparsed = true } } }
-        hasUnparsedNumber = unparsed
+        hasUnparsedNumber = readingNumbers && row.numbers.anyKeptAsTyped
         self.tag = tag
     }
 }

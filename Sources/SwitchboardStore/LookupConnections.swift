@@ -244,7 +244,7 @@ final class LookupConnections: Sendable {
         guard let answer = sqlite3_column_blob(s, 6) else { return nil }
         return EntryRowView(
             id: bytes(s, 0) ?? Self.empty, source: source(s, 1), displayName: bytes(s, 2) ?? Self.empty, company: bytes(s, 3),
-            numbers: StoredNumbers((bytes(s, 5) ?? Self.empty).bytes, decode: StoredNumberFields.decode),
+            numbers: StoredNumbers((bytes(s, 5) ?? Self.empty).bytes, anyKeptAsTyped: PhonebookEntryRow.anyKeptAsTyped),
             updatedAt: date(s, 4), updatedAtText: timestampText(s, 4),
             entryJSON: UTF8Text(UnsafeRawBufferPointer(start: answer, count: Int(sqlite3_column_bytes(s, 6)))))
     }

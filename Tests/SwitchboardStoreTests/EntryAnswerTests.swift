@@ -32,6 +32,16 @@ import Testing
             sortKey: Array(name.utf8))
     }
 
+    /// Runs `body` on a new file store with `format` and account `acc_a`.
+    static func withStore(_ format: EntryAnswerFormat, _ body: (SQLiteStore) async throws -> Void) async throws {
+        let directory = try Directory()
+        defer { directory.remove() }
+        let store = try SQLiteStore(path: directory.path, answerFormat: format)
+        defer { try? store.close() }
+        try await store.insertAccount(Account(id: "acc_a", name: "A", region: "DE", createdAt: Date(timeIntervalSince1970: 1_765_000_000)))
+        try await body(store)
+    }
+
     /// What a lookup on the event loop reads for `key`: each row's stored answer,
     /// or nil when the store cannot answer that way (some row has none).
     static func storedAnswers(_ store: SQLiteStore, key: String) throws -> [String]? {
@@ -46,34 +56,31 @@ import Testing
     }
 
     @Test func insertsUpdatesAndSyncBatchesStoreTheAnswerOfWhatTheyWrote() async throws {
-        let directory = try Directory()
-        defer { directory.remove() }
         let format = Self.format("v1")
-        let store = try SQLiteStore(path: directory.path, answerFormat: format)
-        defer { try? store.close() }
-        // Sub-millisecond dates: the answer shows them as they read back from the row.
-        let date = Date(timeIntervalSince1970: 1_765_000_000.123_456_7)
-        try await store.insertAccount(Account(id: "acc_a", name: "A", region: "DE", createdAt: date))
+        try await Self.withStore(format) { store in
+            // Sub-millisecond dates: the answer shows them as they read back from the row.
+            let date = Date(timeIntervalSince1970: 1_765_000_000.123_456_7)
 
-        try await store.insertEntries([Self.entry("pbe_1", name: "Anna", key: "+49301", at: date)])
-        let inserted = try #require(try Self.storedAnswers(store, key: "+49301"))
-        #expect(inserted == (try await Self.expected(store, format, key: "+49301")))
-        #expect(inserted.first?.contains("|Anna|") == true)
-        // The stored precision (milliseconds), not the written date's.
-        #expect(inserted.first?.hasSuffix("|1765000000123|1765000000123") == true)
+            try await store.insertEntries([Self.entry("pbe_1", name: "Anna", key: "+49301", at: date)])
+            let inserted = try #require(try Self.storedAnswers(store, key: "+49301"))
+            #expect(inserted == (try await Self.expected(store, format, key: "+49301")))
+            #expect(inserted.first?.contains("|Anna|") == true)
+            // The stored precision (milliseconds), not the written date's.
+            #expect(inserted.first?.hasSuffix("|1765000000123|1765000000123") == true)
 
-        try await store.updateEntry(Self.entry("pbe_1", name: "Anna Renamed", key: "+49301", at: date.addingTimeInterval(60), company: "ACME"))
-        let updated = try #require(try Self.storedAnswers(store, key: "+49301"))
-        #expect(updated == (try await Self.expected(store, format, key: "+49301")))
-        #expect(updated.first?.contains("|Anna Renamed|ACME|") == true)
-        // An update keeps the row's creation date (and id, source, origin), whatever the entry passed says.
-        #expect(updated.first?.hasSuffix("|1765000000123|1765000060123") == true)
+            try await store.updateEntry(Self.entry("pbe_1", name: "Anna Renamed", key: "+49301", at: date.addingTimeInterval(60), company: "ACME"))
+            let updated = try #require(try Self.storedAnswers(store, key: "+49301"))
+            #expect(updated == (try await Self.expected(store, format, key: "+49301")))
+            #expect(updated.first?.contains("|Anna Renamed|ACME|") == true)
+            // An update keeps the row's creation date (and id, source, origin), whatever the entry passed says.
+            #expect(updated.first?.hasSuffix("|1765000000123|1765000060123") == true)
 
-        try await store.writeSyncBatch(
-            inserts: [Self.entry("pbe_2", name: "Bert", key: "+49302", at: date)],
-            updates: [Self.entry("pbe_1", name: "Anna Synced", key: "+49301", at: date.addingTimeInterval(120))])
-        #expect(try Self.storedAnswers(store, key: "+49302") == (try await Self.expected(store, format, key: "+49302")))
-        #expect(try Self.storedAnswers(store, key: "+49301")?.first?.contains("|Anna Synced|") == true)
+            try await store.writeSyncBatch(
+                inserts: [Self.entry("pbe_2", name: "Bert", key: "+49302", at: date)],
+                updates: [Self.entry("pbe_1", name: "Anna Synced", key: "+49301", at: date.addingTimeInterval(120))])
+            #expect(try Self.storedAnswers(store, key: "+49302") == (try await Self.expected(store, format, key: "+49302")))
+            #expect(try Self.storedAnswers(store, key: "+49301")?.first?.contains("|Anna Synced|") == true)
+        }
     }
 
     @Test func entriesWrittenWithoutAFormatAreRenderedWhenAStoreWithOneOpens() async throws {
@@ -129,26 +136,22 @@ import Testing
     /// A server from before the answer column (after a rollback) updates rows without
     /// rendering: their answers are cleared, never shown stale.
     @Test func anUpdateThatDoesNotRenderClearsTheAnswer() async throws {
-        let directory = try Directory()
-        defer { directory.remove() }
-        let format = Self.format("v1")
-        let store = try SQLiteStore(path: directory.path, answerFormat: format)
-        defer { try? store.close() }
-        let date = Date(timeIntervalSince1970: 1_765_000_000)
-        try await store.insertAccount(Account(id: "acc_a", name: "A", region: "DE", createdAt: date))
-        try await store.insertEntries([Self.entry("pbe_1", name: "Anna", key: "+49301", at: date), Self.entry("pbe_2", name: "Bert", key: "+49302", at: date)])
-        try await store.write { db in
-            try db.execute(sql: "UPDATE phonebookEntry SET displayName = 'Anna Old Server', updatedAt = ? WHERE id = 'pbe_1'", arguments: [date.addingTimeInterval(5)])
-            // Not an edit: the collation re-key changes the sort key only.
-            try db.execute(sql: "UPDATE phonebookEntry SET sortKey = x'00' WHERE id = 'pbe_2'")
+        try await Self.withStore(Self.format("v1")) { store in
+            let date = Date(timeIntervalSince1970: 1_765_000_000)
+            try await store.insertEntries([Self.entry("pbe_1", name: "Anna", key: "+49301", at: date), Self.entry("pbe_2", name: "Bert", key: "+49302", at: date)])
+            try await store.write { db in
+                try db.execute(sql: "UPDATE phonebookEntry SET displayName = 'Anna Old Server', updatedAt = ? WHERE id = 'pbe_1'", arguments: [date.addingTimeInterval(5)])
+                // Not an edit: the collation re-key changes the sort key only.
+                try db.execute(sql: "UPDATE phonebookEntry SET sortKey = x'00' WHERE id = 'pbe_2'")
+            }
+            #expect(try Self.storedAnswers(store, key: "+49301") == nil)
+            #expect(try Self.storedAnswers(store, key: "+49302")?.first?.contains("|Bert|") == true)
+            #expect(try await store.renderPendingAnswers() == 1)
+            #expect(try Self.storedAnswers(store, key: "+49301")?.first?.contains("|Anna Old Server|") == true)
+            // This store's own updates render, so they keep an answer.
+            try await store.updateEntry(Self.entry("pbe_1", name: "Anna New", key: "+49301", at: date.addingTimeInterval(10)))
+            #expect(try Self.storedAnswers(store, key: "+49301")?.first?.contains("|Anna New|") == true)
         }
-        #expect(try Self.storedAnswers(store, key: "+49301") == nil)
-        #expect(try Self.storedAnswers(store, key: "+49302")?.first?.contains("|Bert|") == true)
-        #expect(try await store.renderPendingAnswers() == 1)
-        #expect(try Self.storedAnswers(store, key: "+49301")?.first?.contains("|Anna Old Server|") == true)
-        // This store's own updates render, so they keep an answer.
-        try await store.updateEntry(Self.entry("pbe_1", name: "Anna New", key: "+49301", at: date.addingTimeInterval(10)))
-        #expect(try Self.storedAnswers(store, key: "+49301")?.first?.contains("|Anna New|") == true)
     }
 
     @Test func aFormatsVersionFollowsItsRendering() {

@@ -120,44 +120,23 @@ import Testing
     }
 }
 
-/// Answers written straight from a row read the stored numbers with their own
-/// byte decoder; it must keep and skip exactly the numbers the entry decoder does.
-@Suite struct StoredNumberFieldsTests {
-    func viaEntries(_ text: String) -> [[String?]] {
-        PhonebookEntryRow.decodeNumbers(text).map { [$0.kind.rawValue, $0.raw, $0.e164, $0.display] }
+/// Ranking reads a matching row's numbers only on suffix matches, and only to
+/// ask whether one of them was kept as typed.
+@Suite struct StoredNumbersTests {
+    func keptAsTyped(_ numbers: [EntryNumber]) -> Bool {
+        var text = PhonebookEntryRow.encodeNumbers(numbers)
+        return text.withUTF8 { PhonebookEntryRow.anyKeptAsTyped(UnsafeRawBufferPointer($0)) }
     }
 
-    func viaBytes(_ text: String) -> [[String?]] {
-        var text = text
-        return text.withUTF8 { bytes in
-            var numbers: [[String?]] = []
-            StoredNumberFields.decode(UnsafeRawBufferPointer(bytes)) { n in
-                numbers.append([n.kind.rawValue, n.raw.string, n.e164?.string, n.display.string])
-            }
-            return numbers
-        }
-    }
-
-    @Test func sameNumbersAsTheEntryDecoder() {
-        let f = "\u{1F}", n = "\u{1E}", k = "\u{1D}"
-        let texts = [
-            "",
-            PhonebookEntryRow.encodeNumbers([
-                EntryNumber(kind: .phone, raw: "030 1234567", e164: "+49301234567", display: "030 1234567", digits: "0301234567",
-                            lookupKeys: ["e164:+49301234567", "national:301234567", "suffix:01234567"]),
-                EntryNumber(kind: .mobile, raw: "+999 1234 5678", e164: nil, display: "+999 1234 5678", digits: "99912345678", lookupKeys: []),
-                EntryNumber(kind: .fax, raw: "Ärzte \"Nacht\"", e164: nil, display: "Ärzte", digits: "", lookupKeys: ["digits:"]),
-            ]),
-            "phone\(f)1\(f)+1\(f)d\(f)1\(f)",  // no keys, trailing separator
-            "phone\(f)1\(f)+1\(f)d\(f)1",  // four separators: skipped
-            "phone\(f)1\(f)+1\(f)d\(f)1\(f)e164:+1\(f)extra",  // six fields: skipped
-            "pager\(f)1\(f)+1\(f)d\(f)1\(f)e164:+1",  // unknown kind: skipped
-            "home\(k)x\(f)1\(f)\(f)d\(f)1\(f)a\(k)b\(n)other\(f)2\(f)+2\(f)\t2\(f)2\(f)\(n)\(n)",  // key separator early, tabs, empty numbers
-            "fax\(f)\(f)\(f)\(f)\(f)",
-            "\(n)phone\(f)3\(f)+3\(f)3\(f)3\(f)k",
-        ]
-        for text in texts {
-            #expect(viaBytes(text) == viaEntries(text), "\(text.debugDescription)")
-        }
+    @Test func aNumberWithoutE164IsKeptAsTyped() {
+        let read = EntryNumber(kind: .phone, raw: "030 1234567", e164: "+49301234567", display: "030 1234567", digits: "0301234567",
+                               lookupKeys: ["e164:+49301234567", "national:301234567", "suffix:01234567"])
+        let typed = EntryNumber(kind: .fax, raw: "Ärzte \"Nacht\" 12-34", e164: nil, display: "Ärzte \"Nacht\" 12-34", digits: "1234",
+                                lookupKeys: ["digits:1234"])
+        #expect(!keptAsTyped([]))
+        #expect(!keptAsTyped([read]))
+        #expect(keptAsTyped([typed]))
+        #expect(keptAsTyped([read, typed]))
+        #expect(keptAsTyped([typed, read]))
     }
 }

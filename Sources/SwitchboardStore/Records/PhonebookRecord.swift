@@ -95,6 +95,12 @@ enum PhonebookEntryRow {
         }
     }
 
+    /// Whether encoded numbers hold one kept as typed (no E.164): what ranking asks of
+    /// a row's numbers on suffix matches, read with the one decoder of the format.
+    static func anyKeptAsTyped(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        decodeNumbers(String(decoding: bytes, as: UTF8.self)).contains { $0.e164 == nil }
+    }
+
     /// The words the search index holds for an entry.
     static func searchText(_ e: PhonebookEntry) -> String {
         [e.displayName, e.firstName, e.lastName, e.company, e.department, e.title, e.email].compactMap { $0 }.joined(separator: " ")
