@@ -185,31 +185,8 @@ protocol CandidateJSONSource {
     var updatedAtText: RFC3339Text { get }
 }
 
-/// What an entry's full JSON is written from (`JSONStreamWriter.entry`).
-protocol EntryJSONSource: CandidateJSONSource {
-    var firstName: Text? { get }
-    var lastName: Text? { get }
-    var department: Text? { get }
-    var title: Text? { get }
-    var email: Text? { get }
-    var note: Text? { get }
-    var interfaceId: Text? { get }
-    var externalId: Text? { get }
-    var copiedFrom: Text? { get }
-    var createdAtText: RFC3339Text { get }
-    var scope: ContactScope? { get }
-    var remoteVersion: Text? { get }
-    /// Each number: type, as typed, E.164 (nil when kept as typed), display form.
-    func forEachNumber(_ body: (EntryNumber.Kind, Text, Text?, Text) -> Void)
-}
-
-extension PhonebookEntry: EntryJSONSource {
-    var createdAtText: RFC3339Text { RFC3339.text(createdAt) }
+extension PhonebookEntry: CandidateJSONSource {
     var updatedAtText: RFC3339Text { RFC3339.text(updatedAt) }
-
-    func forEachNumber(_ body: (EntryNumber.Kind, String, String?, String) -> Void) {
-        for n in numbers { body(n.kind, n.raw, n.e164, n.display) }
-    }
 }
 
 extension EntryRowView: CandidateJSONSource {}
@@ -217,12 +194,7 @@ extension EntryRowView: CandidateJSONSource {}
 extension EntryAnswerFormat {
     /// The entry JSON of caller-ID answers (`JSONStreamWriter.entry`), which the
     /// store keeps with each entry; its version follows the rendering.
-    static let phonebook = EntryAnswerFormat { entry in
-        var writer = JSONStreamWriter(capacity: 1_024)
-        writer.startStandaloneValue()
-        writer.entry(entry)
-        return writer.withBytes(0..<writer.byteCount) { Array($0) }
-    }
+    static let phonebook = EntryAnswerFormat { entry in JSONFragment { $0.entry(entry) }.bytes }
 }
 
 extension UTF8Text: JSONText {
@@ -234,7 +206,8 @@ extension RFC3339Text: JSONText {
 }
 
 extension JSONStreamWriter {
-    mutating func entry<E: EntryJSONSource>(_ e: E) {
+    /// An entry in full (written once per write: caller-ID answers copy what the store keeps).
+    mutating func entry(_ e: PhonebookEntry) {
         object { w in
             w.field("id", text: e.id)
             w.field("source", e.source.rawValue)
@@ -248,12 +221,12 @@ extension JSONStreamWriter {
             w.field("note", text: e.note)
             w.key("numbers")
             w.beginArray()
-            e.forEachNumber { kind, raw, e164, display in
+            for n in e.numbers {
                 w.object { w in
-                    w.field("type", kind.rawValue)
-                    w.field("number", text: raw)
-                    w.field("e164", text: e164)
-                    w.field("display", text: display)
+                    w.field("type", n.kind.rawValue)
+                    w.field("number", text: n.raw)
+                    w.field("e164", text: n.e164)
+                    w.field("display", text: n.display)
                 }
             }
             w.endArray()
@@ -265,7 +238,7 @@ extension JSONStreamWriter {
                 w.field("remoteVersion", text: e.remoteVersion)
             }
             w.field("copiedFrom", text: e.copiedFrom)
-            w.field("createdAt", text: e.createdAtText)
+            w.field("createdAt", text: RFC3339.text(e.createdAt))
             w.field("updatedAt", text: e.updatedAtText)
         }
     }

@@ -49,7 +49,7 @@ final class PhonebookBatchInserter {
     struct Row: Sendable {
         var keyed: KeyedEntry
         var texts: EntryIndexTexts
-        /// The entry's rendered answer (`SQLiteStore.answer(for:)`); nil stores NULL, to be rendered later.
+        /// The entry's rendered answer (`AnswerRenderer.answer(for:)`); nil stores NULL, to be rendered later.
         var answer: [UInt8]?
         init(_ keyed: KeyedEntry, answer: [UInt8]?) {
             self.keyed = keyed

@@ -25,7 +25,7 @@ enum PhonebookEntryRow {
         title = ?, email = ?, note = ?, numbers = ?, updatedAt = ?, sourceHash = ?, scope = ?, remoteVersion = ?, answer = ? WHERE seq = ?
         """
 
-    /// `answer`: the entry's rendered answer (`SQLiteStore.answer(for:)`); nil stores NULL, to be rendered later.
+    /// `answer`: the entry's rendered answer (`AnswerRenderer.answer(for:)`); nil stores NULL, to be rendered later.
     static func updateArguments(_ keyed: KeyedEntry, seq: Int64, answer: [UInt8]?) -> StatementArguments {
         let e = keyed.entry
         return [
