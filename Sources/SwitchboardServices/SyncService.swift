@@ -37,7 +37,11 @@ public actor SyncService {
     /// Runs left unfinished by a previous process are marked failed (call at start).
     @discardableResult
     public func recover() async throws -> [SyncRun] {
-        try await store.failUnfinishedSyncRuns(reason: "interrupted: the server stopped during the run; the previous data was kept", at: clock.now())
+        // New entries a run wrote before it stopped stay (as after any failed run), and
+        // get the number keys they were still waiting for.
+        _ = try await store.publishStagedNumberKeys()
+        return try await store.failUnfinishedSyncRuns(
+            reason: "interrupted: the server stopped during the run; the previous data was kept", at: clock.now())
     }
 
     /// Starts a run now, or returns the interface's running one.
@@ -144,6 +148,7 @@ public actor SyncService {
                 throw error
             }
             try await sink.flush()
+            _ = try await store.publishStagedNumberKeys()
             try Task.checkCancellation()
             run = await sink.current
             switch result {
@@ -164,6 +169,9 @@ public actor SyncService {
             interface.health = .ok
             interface.healthReason = nil
         } catch {
+            // The new entries it wrote stay (as after any failed run) and are found by caller ID
+            // (or, if this fails too, after the next run or start).
+            _ = try? await store.publishStagedNumberKeys()
             run = await sink.current
             run.state = .failed
             switch error {
@@ -248,8 +256,15 @@ public actor SyncService {
         return (inserts, updates)
     }
 
-    nonisolated fileprivate func write(_ batch: (inserts: [KeyedEntry], updates: [KeyedEntry])) async throws {
+    /// New entries whose number keys a run indexes at once, at most: their keys are staged
+    /// with each batch and indexed in key order this many entries at a time (and at the end
+    /// of the run), so caller ID finds a large import's entries in steps during the run.
+    static let entriesPerPublish = 200_000
+
+    /// Writes one batch; `publish`: then indexes the staged number keys.
+    nonisolated fileprivate func write(_ batch: (inserts: [KeyedEntry], updates: [KeyedEntry]), publish: Bool) async throws {
         try await store.writeSyncBatch(inserts: batch.inserts, updates: batch.updates)
+        if publish { _ = try await store.publishStagedNumberKeys() }
     }
 
     fileprivate func publish(_ run: SyncRun) async {
@@ -276,6 +291,8 @@ actor RunSink: ContactSink {
     private var processing: Task<Void, any Error>?
     private var buffered: (inserts: [KeyedEntry], updates: [KeyedEntry]) = ([], [])
     private var removed: [Int64] = []
+    /// New entries written since their number keys were last published.
+    private var staged = 0
 
     init(run: SyncRun, service: SyncService) {
         current = run
@@ -339,8 +356,11 @@ actor RunSink: ContactSink {
         try await pendingWrite?.value
         let batch = buffered
         buffered = ([], [])
+        staged += batch.inserts.count
+        let publish = staged >= SyncService.entriesPerPublish
+        if publish { staged = 0 }
         let service = self.service
-        pendingWrite = Task { try await service.write(batch) }
+        pendingWrite = Task { try await service.write(batch, publish: publish) }
     }
 
     /// Writes what is gathered and waits for it (before the run ends; an error fails the run).

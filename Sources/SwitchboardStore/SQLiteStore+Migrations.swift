@@ -41,6 +41,7 @@ extension SQLiteStore {
         registerPhonebookMigration(&migrator)
         registerInterfaceMigration(&migrator)
         registerEntryAnswerMigration(&migrator)
+        registerNumberKeyMigration(&migrator)
         return migrator
     }
 }

@@ -53,12 +53,12 @@ import Testing
         let good = try await finished(client, try requireString(try await client.call("interfaces.sync", ["id": .string(id)])["runId"]))
         #expect(good["counts"]?["created"] == 100)
 
-        // A much larger file; the server dies while importing it.
-        try rows("b", 20_000).write(toFile: csvDirectory + "/book.csv", atomically: true, encoding: .utf8)
+        // A much larger file; the server dies while importing it, after its first batch is written.
+        try rows("b", 40_000).write(toFile: csvDirectory + "/book.csv", atomically: true, encoding: .utf8)
         let runId = try requireString(try await client.call("interfaces.sync", ["id": .string(id)])["runId"])
-        for _ in 0..<400 {
-            if (try await run(client, runId))["counts"]?["seen"]?.intValue ?? 0 > 0 { break }
-            try await Task.sleep(for: .milliseconds(10))
+        for _ in 0..<2_000 {
+            if try await client.call("phonebook.search", ["q": "b person"])["items"]?[0] != nil { break }
+            try await Task.sleep(for: .milliseconds(5))
         }
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
@@ -75,6 +75,15 @@ import Testing
             let found = try await client.call("phonebook.lookup", ["number": .string("+49401\(String(format: "%06d", i))")])
             #expect(found["entry"]?["name"] == .string("A Person \(i)"))
         }
+        // What the killed run wrote stays, and caller ID finds it: its number keys, staged during
+        // the run, are indexed at the next start.
+        let written = try #require(try await client.call("phonebook.search", ["q": "b person", "limit": 20])["items"]?.arrayValue)
+        #expect(!written.isEmpty)
+        for entry in written {
+            let number = try requireString(entry["numbers"]?[0]?["e164"])
+            let found = try await client.call("phonebook.lookup", ["number": .string(number)])
+            #expect(found["entry"]?["id"] == entry["id"])
+        }
         #expect(second.logText.contains("marked an interrupted sync run failed"))
         #expect(!first.logText.contains(planted))
         #expect(!second.logText.contains(planted))
@@ -83,9 +92,12 @@ import Testing
         let retry = try await finished(client, try requireString(try await client.call("interfaces.sync", ["id": .string(id)])["runId"]))
         #expect(retry["state"] == "succeeded")
         #expect(retry["counts"]?["deleted"] == 100)
-        #expect((retry["counts"]?["created"]?.intValue ?? 0) + (retry["counts"]?["unchanged"]?.intValue ?? 0) == 20_000)
+        #expect((retry["counts"]?["created"]?.intValue ?? 0) + (retry["counts"]?["unchanged"]?.intValue ?? 0) == 40_000)
         let gone = try await client.call("phonebook.lookup", ["number": "+49401000000"])
         #expect(gone["entry"] == .null)
+        // The complete run's new entries are found by caller ID once it has finished.
+        let last = try await client.call("phonebook.lookup", ["number": "+49402039999"])
+        #expect(last["entry"]?["name"] == "B Person 39999")
         client.close()
     }
 }

@@ -66,13 +66,15 @@ final class PhonebookBatchInserter {
     /// GRDB's text for each date seen (its storage format), made once: a batch shares one or two dates.
     private var dateTexts: [Date: String] = [:]
 
-    init(_ database: Database) throws {
+    /// `stagingKeys`: the number keys go to `phonebookNumberStaged`, to be published in key
+    /// order later (a sync's new entries; see `SQLiteStore.publishStagedNumberKeys`).
+    init(_ database: Database, stagingKeys: Bool) throws {
         guard let db = database.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "connection is closed") }
         self.db = db
         var prepared: [OpaquePointer] = []
         for sql in [
             PhonebookEntryRow.insertSQL,
-            "INSERT INTO phonebookNumber (entrySeq, accountId, key) VALUES (?, ?, ?)",
+            "INSERT INTO \(stagingKeys ? "phonebookNumberStaged" : "phonebookNumber") (entrySeq, accountId, key) VALUES (?, ?, ?)",
             "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)",
             "INSERT INTO phonebookDigits (rowid, digits) VALUES (?, ?)",
         ] {
@@ -95,7 +97,7 @@ final class PhonebookBatchInserter {
         for statement in [entry, number, words, digits] { sqlite3_finalize(statement) }
     }
 
-    /// Inserts the entry, its number keys and its search rows; returns its `seq`.
+    /// Inserts the entry, its number keys (or stages them) and its search rows; returns its `seq`.
     @discardableResult
     func insert(_ row: Row) throws -> Int64 {
         let e = row.keyed.entry

@@ -108,22 +108,17 @@ enum PhonebookEntryRow {
 }
 
 extension SQLiteStore {
-    /// Writes the search and number index rows of an entry (after removing old ones).
-    static func indexEntry(_ entry: PhonebookEntry, seq: Int64, in db: Database, replacing: Bool, unchanged: IndexParts = []) throws {
-        if replacing {
-            if !unchanged.contains(.numbers) {
-                try db.cachedStatement(sql: "DELETE FROM phonebookNumber WHERE entrySeq = ?").execute(arguments: [seq])
-                try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
-            }
-            if !unchanged.contains(.words) {
-                try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
-            }
-        }
+    /// Replaces the search and number index rows of a stored entry. `oldNumbers`: the row's
+    /// numbers before the update (they list the keys to remove); `unchanged`: parts that stay.
+    static func reindexEntry(_ entry: PhonebookEntry, seq: Int64, oldNumbers: String, in db: Database, unchanged: IndexParts = []) throws {
         let texts = EntryIndexTexts(entry)
         if !unchanged.contains(.words) {
+            try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
             try db.cachedStatement(sql: "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)").execute(arguments: [seq, texts.words])
         }
         guard !unchanged.contains(.numbers) else { return }
+        try removeNumberKeys(accountId: entry.accountId, seq: seq, numbers: oldNumbers, in: db)
+        try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
         let numberStatement = try db.cachedStatement(sql: "INSERT INTO phonebookNumber (entrySeq, accountId, key) VALUES (?, ?, ?)")
         for key in texts.keys {
             try numberStatement.execute(arguments: [seq, entry.accountId, key])
@@ -138,7 +133,7 @@ extension SQLiteStore {
     }
 
     public func insertEntries(_ entries: [KeyedEntry]) async throws {
-        try await writeSyncBatch(inserts: entries, updates: [])
+        try await writeBatch(inserts: entries, updates: [], stagingKeys: false)
     }
 
     public func updateEntry(_ keyed: KeyedEntry) async throws {
@@ -181,7 +176,7 @@ extension SQLiteStore {
             let oldWords = (1...7).compactMap { (column: Int) -> String? in old[column] }.joined(separator: " ")
             if oldWords == PhonebookEntryRow.searchText(keyed.entry) { unchanged.insert(.words) }
         }
-        try indexEntry(keyed.entry, seq: seq, in: db, replacing: true, unchanged: unchanged)
+        try reindexEntry(keyed.entry, seq: seq, oldNumbers: old?[0] ?? "", in: db, unchanged: unchanged)
     }
 
     /// The index rows of an entry, by what they are made from.
@@ -204,14 +199,16 @@ extension SQLiteStore {
 
     /// Deletes a stored row of the account, its index rows and forwarding to it. False when there is no such row.
     static func removeEntry(accountId: String, seq: Int64, in db: Database) throws -> Bool {
-        guard let id = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM phonebookEntry WHERE seq = ? AND accountId = ?"), arguments: [seq, accountId])
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, numbers FROM phonebookEntry WHERE seq = ? AND accountId = ?"), arguments: [seq, accountId])
         else { return false }
+        let id: String = row[0]
+        try removeNumberKeys(accountId: accountId, seq: seq, numbers: row[1], in: db)
         try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
         try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
         try db.cachedStatement(sql: "UPDATE user SET forwardingEntryId = NULL WHERE accountId = ? AND forwardingEntryId = ?")
             .execute(arguments: [accountId, id])
-        try db.cachedStatement(sql: "DELETE FROM phonebookEntry WHERE seq = ?").execute(arguments: [seq])  // numbers cascade
+        try db.cachedStatement(sql: "DELETE FROM phonebookEntry WHERE seq = ?").execute(arguments: [seq])
         return true
     }
 
@@ -236,6 +233,11 @@ extension SQLiteStore {
     }
 
     public func writeSyncBatch(inserts: [KeyedEntry], updates: [KeyedEntry]) async throws {
+        try await writeBatch(inserts: inserts, updates: updates, stagingKeys: true)
+    }
+
+    /// New entries inserted (their number keys staged, or not) and changed ones replaced, in one transaction.
+    private func writeBatch(inserts: [KeyedEntry], updates: [KeyedEntry], stagingKeys: Bool) async throws {
         guard !inserts.isEmpty || !updates.isEmpty else { return }
         // What the rows are made of is derived before the transaction: the writer is a sync's
         // one serial stage, and this runs beside the parsing of the next batch.
@@ -243,7 +245,7 @@ extension SQLiteStore {
         let rows = inserts.map { PhonebookBatchInserter.Row($0, answer: renderer.answer(for: $0.entry)) }
         try await write { [renderer] db in
             var renderer = renderer
-            let inserter = try PhonebookBatchInserter(db)
+            let inserter = try PhonebookBatchInserter(db, stagingKeys: stagingKeys)
             for row in rows { try inserter.insert(row) }
             for keyed in updates { try Self.replaceEntry(keyed, renderer: &renderer, in: db) }
         }
@@ -299,8 +301,9 @@ extension SQLiteStore {
     /// Adds the filter's conditions to a WHERE clause over `table` (a name or an alias).
     static func restrict(_ sql: inout String, _ arguments: inout StatementArguments, to filter: PhonebookFilter, table: String) {
         if let source = filter.source {
-            sql += " AND \(table).source = ?"
-            arguments += [source.rawValue]
+            // Written out, not bound: the planner can then use the index of manual entries
+            // (`phonebookEntry_manualOrder`, partial on source = 'M'). The raw values are the enum's own.
+            sql += " AND \(table).source = '\(source.rawValue)'"
         }
         if let interfaceId = filter.interfaceId {
             sql += " AND \(table).interfaceId = ?"
