@@ -61,6 +61,8 @@ extension SQLiteStore {
     /// that other writers wait a few seconds at most.
     static let entriesPerPublishingTransaction = 200_000
 
+    static let publishingCacheKiB = 16_384
+
     public func publishStagedNumberKeys() async throws -> Int {
         try await publishStagedNumberKeys(entriesPerTransaction: Self.entriesPerPublishingTransaction)
     }
@@ -69,6 +71,11 @@ extension SQLiteStore {
         var published = 0
         while true {
             let (moved, more) = try await write { db -> (Int, Bool) in
+                // The keys are inserted in order, so a small page cache does; SQLite's sorter
+                // may use as much memory as the cache is large, and would otherwise add 64 MiB
+                // to the peak of a large import.
+                try db.execute(sql: "PRAGMA cache_size = -\(Self.publishingCacheKiB)")
+                defer { try? db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)") }
                 // Whole entries, in entry order, up to the limit; the keys go in in key order.
                 let last = try Int64.fetchOne(db, sql: """
                     SELECT entrySeq FROM (SELECT DISTINCT entrySeq FROM phonebookNumberStaged ORDER BY entrySeq LIMIT ?)

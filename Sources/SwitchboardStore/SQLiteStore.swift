@@ -45,6 +45,9 @@ public final class SQLiteStore: SwitchboardStore {
     /// Process-wide SQLite options, set before the first connection opens (see `CSQLiteOptions`).
     static let processOptions: Void = { _ = switchboard_sqlite_configure() }()
 
+    /// The writer connection's page cache, in KiB (64 MiB). SQLite's sorter may use as much again.
+    static let writerCacheKiB = 65_536
+
     static func makeConfiguration() -> Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -55,7 +58,7 @@ public final class SQLiteStore: SwitchboardStore {
             if !db.configuration.readonly {
                 // The writer's page cache: a sync inserts at random places in several large
                 // indexes; with SQLite's 2 MB default most of its time went to re-reading pages.
-                try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB
+                try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")
                 // Checkpoint every ~32 MiB of WAL instead of 4 MiB: a page a sync changes in
                 // several batches is copied back to the database once, not once per batch.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
