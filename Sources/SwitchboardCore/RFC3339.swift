@@ -101,3 +101,13 @@ public struct RFC3339Text: Sendable {
         try withUnsafeBytes(of: storage) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<20])) }
     }
 }
+
+extension Date {
+    /// This date to the whole millisecond: what the store keeps (it stores dates to
+    /// the millisecond, rounded). The server's clock gives such dates, so an entry
+    /// answered from memory right after it was written shows the same dates as it
+    /// does when read back (05.9996 would show as :05 now and as :06 later).
+    public var roundedToMilliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1_000).rounded() / 1_000)
+    }
+}

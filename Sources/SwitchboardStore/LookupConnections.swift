@@ -264,16 +264,15 @@ final class LookupConnections: Sendable {
         return UTF8Text(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(s, column))))
     }
 
-    /// As `entry` reads it: "S" is synced, anything else manual.
+    /// The source column, by `PhonebookEntryRow.source(storedBytes:)`.
     static func source(_ s: OpaquePointer, _ column: Int32) -> PhonebookEntry.Source {
-        guard let text = bytes(s, column), text.bytes.count == 1, text.bytes[0] == UInt8(ascii: "S") else { return .manual }
-        return .synced
+        PhonebookEntryRow.source(storedBytes: bytes(s, column)?.bytes)
     }
 
     /// Columns in `PhonebookEntryRow.columns` order.
     static func entry(_ s: OpaquePointer) -> PhonebookEntry {
         PhonebookEntry(
-            id: text(s, 1) ?? "", accountId: text(s, 2) ?? "", source: PhonebookEntry.Source(rawValue: text(s, 3) ?? "M") ?? .manual,
+            id: text(s, 1) ?? "", accountId: text(s, 2) ?? "", source: PhonebookEntryRow.source(stored: text(s, 3)),
             displayName: text(s, 5) ?? "", firstName: text(s, 6), lastName: text(s, 7), company: text(s, 8), department: text(s, 9),
             title: text(s, 10), email: text(s, 11), note: text(s, 12), numbers: PhonebookEntryRow.decodeNumbers(text(s, 13) ?? ""),
             interfaceId: text(s, 14), externalId: text(s, 15), copiedFrom: text(s, 16),

@@ -82,6 +82,28 @@ import Testing
 
     /// Caller-ID answers copy a stored timestamp's digits; the text must be the one the
     /// date the store reads from it gives, and anything not in the stored form is declined.
+    /// What `phonebook.create` answers from memory and what `phonebook.get` reads back
+    /// show the same second: the server's clock gives dates the store keeps as they are.
+    @Test func clockDatesShowTheSameSecondOnceStored() throws {
+        var generator = SystemRandomNumberGenerator()
+        let instants = [1_765_000_005.999_6, 1_765_000_005.999_5, 1_765_000_005.000_4, 951_868_799.999_9]
+            + (0..<500).map { _ in Double.random(in: 0..<4_102_444_800, using: &generator) }
+        var differedUnrounded = false
+        for seconds in instants {
+            let raw = Date(timeIntervalSince1970: seconds)
+            func readBack(_ date: Date) throws -> Date {
+                let stored = try DatabaseQueue().read { db in try String.fetchOne(db, sql: "SELECT ?", arguments: [date])! }
+                return try #require(Date.fromDatabaseValue(stored.databaseValue))
+            }
+            let now = raw.roundedToMilliseconds
+            #expect(RFC3339.string(now) == RFC3339.string(try readBack(now)), "\(seconds)")
+            #expect(abs(now.timeIntervalSince(try readBack(now))) < 0.000_001, "\(seconds)")
+            if RFC3339.string(raw) != RFC3339.string(try readBack(raw)) { differedUnrounded = true }
+        }
+        // The case this guards against: an unrounded date near a second's end.
+        #expect(differedUnrounded)
+    }
+
     @Test func storedTimestampsGiveTheDatesText() throws {
         func viaCopy(_ stored: String) -> String? {
             var stored = stored

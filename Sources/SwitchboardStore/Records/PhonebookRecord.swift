@@ -37,7 +37,7 @@ enum PhonebookEntryRow {
 
     static func keyed(_ row: Row) -> KeyedEntry {
         let entry = PhonebookEntry(
-            id: row[1], accountId: row[2], source: PhonebookEntry.Source(rawValue: row[3]) ?? .manual, displayName: row[5],
+            id: row[1], accountId: row[2], source: source(stored: row[3]), displayName: row[5],
             firstName: row[6], lastName: row[7], company: row[8], department: row[9], title: row[10], email: row[11], note: row[12],
             numbers: decodeNumbers(row[13]), interfaceId: row[14], externalId: row[15], copiedFrom: row[16],
             createdAt: row[17], updatedAt: row[18], scope: (row[19] as String?).flatMap(ContactScope.init(rawValue:)),
@@ -47,6 +47,19 @@ enum PhonebookEntryRow {
     }
 
     static func entry(_ row: Row) -> PhonebookEntry { keyed(row).entry }
+
+    /// The stored source code: "S" is synced, anything else (only "M" is written) manual.
+    static func source(stored text: String?) -> PhonebookEntry.Source {
+        text == PhonebookEntry.Source.synced.rawValue ? .synced : .manual
+    }
+
+    /// `source(stored:)` of a column's bytes, without making a String (lookups read it on every hit).
+    static func source(storedBytes bytes: UnsafeRawBufferPointer?) -> PhonebookEntry.Source {
+        guard let bytes, bytes.count == 1, bytes[0] == syncedByte else { return .manual }
+        return .synced
+    }
+
+    private static let syncedByte = PhonebookEntry.Source.synced.rawValue.utf8.first!
 
     // Numbers are stored as text: fields joined by U+001F, numbers by U+001E,
     // lookup keys by U+001D. Compact, and decoded without a JSON parser.
@@ -161,7 +174,7 @@ extension SQLiteStore {
         var updated = keyed.entry
         if let old {
             updated.id = old[8]
-            updated.source = PhonebookEntry.Source(rawValue: old[9]) ?? .manual
+            updated.source = PhonebookEntryRow.source(stored: old[9])
             updated.interfaceId = old[10]
             updated.externalId = old[11]
             updated.copiedFrom = old[12]
