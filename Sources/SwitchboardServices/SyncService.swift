@@ -1,5 +1,8 @@
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 import SwitchboardConnectors
 import SwitchboardCore
 
@@ -208,6 +211,7 @@ public actor SyncService {
         // The interface is free before the run shows as ended: whoever sees it ended and asks
         // for another run gets a new one, never this finished one to "join".
         finished(run)
+        Self.returnFreedMemory()
         do {
             try await store.updateSyncRun(run)
         } catch {
@@ -264,8 +268,29 @@ public actor SyncService {
     /// Writes one batch; `publish`: then indexes the staged number keys.
     nonisolated fileprivate func write(_ batch: (inserts: [KeyedEntry], updates: [KeyedEntry]), publish: Bool) async throws {
         try await store.writeSyncBatch(inserts: batch.inserts, updates: batch.updates)
-        if publish { _ = try await store.publishStagedNumberKeys() }
+        if publish {
+            _ = try await store.publishStagedNumberKeys()
+            Self.returnFreedMemory()
+        }
     }
+
+    /// Gives the memory a run's batches and publishing freed back to the system. glibc keeps
+    /// freed memory for reuse, and after a large import that is tens of MiB the process
+    /// holds but does not use (a 1 M-row import and a re-sync peaked ~80 MiB higher in one
+    /// process than the re-sync alone).
+    static func returnFreedMemory() {
+        #if canImport(Glibc)
+        mallocTrim?(0)
+        #endif
+    }
+
+    #if canImport(Glibc)
+    /// glibc's `malloc_trim` (not in the Glibc module's headers), looked up once.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    }()
+    #endif
 
     fileprivate func publish(_ run: SyncRun) async {
         try? await store.updateSyncRun(run)
