@@ -45,12 +45,12 @@ public protocol PhonebookStore: Sendable {
     /// The synced entries of an interface by their external id.
     func syncedEntries(accountId: String, interfaceId: String) async throws -> [String: SyncedEntryState]
     /// One batch of a sync in one transaction: new entries inserted, changed ones replaced (by `seq`).
-    /// The new entries' number keys are staged: caller-ID lookups find them once
-    /// `publishStagedNumberKeys()` has run (search, list and get find them at once).
+    /// The new entries are staged: caller-ID lookups find them, and listings show them, once
+    /// `publishStagedEntries()` has run (get and search find them at once).
     func writeSyncBatch(inserts: [KeyedEntry], updates: [KeyedEntry]) async throws
-    /// Indexes the staged number keys of new synced entries, in key order (a few
-    /// transactions for a million entries); returns how many keys it indexed.
-    func publishStagedNumberKeys() async throws -> Int
+    /// Indexes staged entries — their number keys and their place in the book's order — in
+    /// key order (a few transactions for a million entries); returns how many it published.
+    func publishStagedEntries() async throws -> Int
     /// Deletes stored rows (synced entries whose source row is gone); returns how many were deleted.
     func deleteEntries(accountId: String, seqs: [Int64]) async throws -> Int
     /// Throws `notFound` when absent from that account.

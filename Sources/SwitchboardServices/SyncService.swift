@@ -41,8 +41,8 @@ public actor SyncService {
     @discardableResult
     public func recover() async throws -> [SyncRun] {
         // New entries a run wrote before it stopped stay (as after any failed run), and
-        // get the number keys they were still waiting for.
-        _ = try await store.publishStagedNumberKeys()
+        // are indexed for caller ID and listing, which they were still waiting for.
+        _ = try await store.publishStagedEntries()
         return try await store.failUnfinishedSyncRuns(
             reason: "interrupted: the server stopped during the run; the previous data was kept", at: clock.now())
     }
@@ -151,7 +151,7 @@ public actor SyncService {
                 throw error
             }
             try await sink.flush()
-            _ = try await store.publishStagedNumberKeys()
+            _ = try await store.publishStagedEntries()
             try Task.checkCancellation()
             run = await sink.current
             switch result {
@@ -174,7 +174,7 @@ public actor SyncService {
         } catch {
             // The new entries it wrote stay (as after any failed run) and are found by caller ID
             // (or, if this fails too, after the next run or start).
-            _ = try? await store.publishStagedNumberKeys()
+            _ = try? await store.publishStagedEntries()
             run = await sink.current
             run.state = .failed
             switch error {
@@ -260,16 +260,16 @@ public actor SyncService {
         return (inserts, updates)
     }
 
-    /// New entries whose number keys a run indexes at once, at most: their keys are staged
-    /// with each batch and indexed in key order this many entries at a time (and at the end
-    /// of the run), so caller ID finds a large import's entries in steps during the run.
+    /// New entries a run publishes at once, at most: they are staged with each batch (number
+    /// keys, place in the order) and published in key order this many at a time (and at the
+    /// end of the run), so caller ID and listings show a large import's entries in steps.
     static let entriesPerPublish = 200_000
 
-    /// Writes one batch; `publish`: then indexes the staged number keys.
+    /// Writes one batch; `publish`: then publishes the staged entries.
     nonisolated fileprivate func write(_ batch: (inserts: [KeyedEntry], updates: [KeyedEntry]), publish: Bool) async throws {
         try await store.writeSyncBatch(inserts: batch.inserts, updates: batch.updates)
         if publish {
-            _ = try await store.publishStagedNumberKeys()
+            _ = try await store.publishStagedEntries()
             Self.returnFreedMemory()
         }
     }
@@ -316,7 +316,7 @@ actor RunSink: ContactSink {
     private var processing: Task<Void, any Error>?
     private var buffered: (inserts: [KeyedEntry], updates: [KeyedEntry]) = ([], [])
     private var removed: [Int64] = []
-    /// New entries written since their number keys were last published.
+    /// New entries written since staged entries were last published.
     private var staged = 0
 
     init(run: SyncRun, service: SyncService) {

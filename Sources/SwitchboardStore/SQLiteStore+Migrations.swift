@@ -41,7 +41,7 @@ extension SQLiteStore {
         registerPhonebookMigration(&migrator)
         registerInterfaceMigration(&migrator)
         registerEntryAnswerMigration(&migrator)
-        registerNumberKeyMigration(&migrator)
+        registerStagedEntryMigrations(&migrator)
         return migrator
     }
 }

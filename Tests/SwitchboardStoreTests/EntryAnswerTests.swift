@@ -78,7 +78,7 @@ import Testing
             try await store.writeSyncBatch(
                 inserts: [Self.entry("pbe_2", name: "Bert", key: "+49302", at: date)],
                 updates: [Self.entry("pbe_1", name: "Anna Synced", key: "+49301", at: date.addingTimeInterval(120))])
-            _ = try await store.publishStagedNumberKeys()  // a sync's new entries are found by number after this
+            _ = try await store.publishStagedEntries()  // a sync's new entries are found by number after this
             let synced = try #require(try Self.storedAnswers(store, key: "+49302"))
             #expect(synced.first?.contains("|Bert|") == true)
             #expect(synced == (try await Self.expected(store, format, key: "+49302")))

@@ -61,20 +61,25 @@ final class PhonebookBatchInserter {
     private let db: OpaquePointer
     private let entry: OpaquePointer
     private let number: OpaquePointer
+    private let order: OpaquePointer
+    private let staging: Bool
     private let words: OpaquePointer
     private let digits: OpaquePointer
     /// GRDB's text for each date seen (its storage format), made once: a batch shares one or two dates.
     private var dateTexts: [Date: String] = [:]
 
-    /// `stagingKeys`: the number keys go to `phonebookNumberStaged`, to be published in key
-    /// order later (a sync's new entries; see `SQLiteStore.publishStagedNumberKeys`).
-    init(_ database: Database, stagingKeys: Bool) throws {
+    /// `staging`: the number keys and the place in the book's order are staged, to be
+    /// published in key order later (a sync's new entries; see `SQLiteStore.publishStagedEntries`).
+    init(_ database: Database, staging: Bool) throws {
         guard let db = database.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "connection is closed") }
         self.db = db
         var prepared: [OpaquePointer] = []
         for sql in [
             PhonebookEntryRow.insertSQL,
-            "INSERT INTO \(stagingKeys ? "phonebookNumberStaged" : "phonebookNumber") (entrySeq, accountId, key) VALUES (?, ?, ?)",
+            "INSERT INTO \(staging ? "phonebookNumberStaged" : "phonebookNumber") (entrySeq, accountId, key) VALUES (?, ?, ?)",
+            staging
+                ? "INSERT INTO phonebookOrderStaged (entrySeq) VALUES (?)"
+                : "INSERT INTO phonebookOrder (entrySeq, accountId, sortKey, id) VALUES (?, ?, ?, ?)",
             "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)",
             "INSERT INTO phonebookDigits (rowid, digits) VALUES (?, ?)",
         ] {
@@ -89,15 +94,17 @@ final class PhonebookBatchInserter {
         }
         entry = prepared[0]
         number = prepared[1]
-        words = prepared[2]
-        digits = prepared[3]
+        order = prepared[2]
+        words = prepared[3]
+        digits = prepared[4]
+        self.staging = staging
     }
 
     deinit {
-        for statement in [entry, number, words, digits] { sqlite3_finalize(statement) }
+        for statement in [entry, number, order, words, digits] { sqlite3_finalize(statement) }
     }
 
-    /// Inserts the entry, its number keys (or stages them) and its search rows; returns its `seq`.
+    /// Inserts the entry, its number keys and place in the order (or stages them) and its search rows; returns its `seq`.
     @discardableResult
     func insert(_ row: Row) throws -> Int64 {
         let e = row.keyed.entry
@@ -134,6 +141,13 @@ final class PhonebookBatchInserter {
             bind(number, 3, key)
             try step(number)
         }
+        sqlite3_bind_int64(order, 1, seq)
+        if !staging {
+            bind(order, 2, e.accountId)
+            bindBlob(order, 3, row.keyed.sortKey)
+            bind(order, 4, e.id)
+        }
+        try step(order)
         sqlite3_bind_int64(words, 1, seq)
         bind(words, 2, row.texts.words)
         try step(words)

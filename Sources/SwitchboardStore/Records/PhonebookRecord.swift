@@ -146,7 +146,7 @@ extension SQLiteStore {
     }
 
     public func insertEntries(_ entries: [KeyedEntry]) async throws {
-        try await writeBatch(inserts: entries, updates: [], stagingKeys: false)
+        try await writeBatch(inserts: entries, updates: [], staging: false)
     }
 
     public func updateEntry(_ keyed: KeyedEntry) async throws {
@@ -168,7 +168,7 @@ extension SQLiteStore {
         let old = try Row.fetchOne(
             db.cachedStatement(sql: """
                 SELECT numbers, displayName, firstName, lastName, company, department, title, email, \
-                id, source, interfaceId, externalId, copiedFrom, createdAt FROM phonebookEntry WHERE seq = ?
+                id, source, interfaceId, externalId, copiedFrom, createdAt, accountId, sortKey FROM phonebookEntry WHERE seq = ?
                 """),
             arguments: [seq])
         var updated = keyed.entry
@@ -190,6 +190,16 @@ extension SQLiteStore {
             if oldWords == PhonebookEntryRow.searchText(keyed.entry) { unchanged.insert(.words) }
         }
         try reindexEntry(keyed.entry, seq: seq, oldNumbers: old?[0] ?? "", in: db, unchanged: unchanged)
+        if let old, let oldSortKey = old[15] as Data?, oldSortKey != Data(keyed.sortKey) {
+            // A new place in the order, if it had one: a staged entry is placed when it is published.
+            let accountId: String = old[14], id: String = old[8]
+            try db.cachedStatement(sql: "DELETE FROM phonebookOrder WHERE accountId = ? AND sortKey = ? AND id = ?")
+                .execute(arguments: [accountId, oldSortKey, id])
+            if db.changesCount > 0 {
+                try db.cachedStatement(sql: "INSERT INTO phonebookOrder (accountId, sortKey, id, entrySeq) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [accountId, Data(keyed.sortKey), id, seq])
+            }
+        }
     }
 
     /// The index rows of an entry, by what they are made from.
@@ -213,10 +223,11 @@ extension SQLiteStore {
     /// Deletes a stored row of the account, its index rows and forwarding to it. False when there is no such row.
     static func removeEntry(accountId: String, seq: Int64, in db: Database) throws -> Bool {
         guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, numbers FROM phonebookEntry WHERE seq = ? AND accountId = ?"), arguments: [seq, accountId])
+            db.cachedStatement(sql: "SELECT id, numbers, sortKey FROM phonebookEntry WHERE seq = ? AND accountId = ?"), arguments: [seq, accountId])
         else { return false }
         let id: String = row[0]
         try removeNumberKeys(accountId: accountId, seq: seq, numbers: row[1], in: db)
+        try removeOrder(accountId: accountId, seq: seq, sortKey: row[2], id: id, in: db)
         try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
         try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
         try db.cachedStatement(sql: "UPDATE user SET forwardingEntryId = NULL WHERE accountId = ? AND forwardingEntryId = ?")
@@ -246,11 +257,11 @@ extension SQLiteStore {
     }
 
     public func writeSyncBatch(inserts: [KeyedEntry], updates: [KeyedEntry]) async throws {
-        try await writeBatch(inserts: inserts, updates: updates, stagingKeys: true)
+        try await writeBatch(inserts: inserts, updates: updates, staging: true)
     }
 
-    /// New entries inserted (their number keys staged, or not) and changed ones replaced, in one transaction.
-    private func writeBatch(inserts: [KeyedEntry], updates: [KeyedEntry], stagingKeys: Bool) async throws {
+    /// New entries inserted (staged for the number keys and the order, or not) and changed ones replaced, in one transaction.
+    private func writeBatch(inserts: [KeyedEntry], updates: [KeyedEntry], staging: Bool) async throws {
         guard !inserts.isEmpty || !updates.isEmpty else { return }
         // What the rows are made of is derived before the transaction: the writer is a sync's
         // one serial stage, and this runs beside the parsing of the next batch.
@@ -258,7 +269,7 @@ extension SQLiteStore {
         let rows = inserts.map { PhonebookBatchInserter.Row($0, answer: renderer.answer(for: $0.entry)) }
         try await write { [renderer] db in
             var renderer = renderer
-            let inserter = try PhonebookBatchInserter(db, stagingKeys: stagingKeys)
+            let inserter = try PhonebookBatchInserter(db, staging: staging)
             for row in rows { try inserter.insert(row) }
             for keyed in updates { try Self.replaceEntry(keyed, renderer: &renderer, in: db) }
         }
@@ -285,19 +296,38 @@ extension SQLiteStore {
     }
 
     public func entries(accountId: String, filter: PhonebookFilter, after cursor: PhonebookCursor?, limit: Int) async throws -> [KeyedEntry] {
-        try await writer.read { db in
-            var sql = "SELECT \(PhonebookEntryRow.columns) FROM phonebookEntry WHERE accountId = ?"
-            var arguments: StatementArguments = [accountId]
-            Self.restrict(&sql, &arguments, to: filter, table: "phonebookEntry")
-            if let cursor {
-                // Keyset paging: stable while entries are added or removed elsewhere in the book.
-                sql += " AND (sortKey, id) > (?, ?)"
-                arguments += [Data(cursor.sortKey), cursor.id]
-            }
-            sql += " ORDER BY sortKey, id LIMIT ?"
-            arguments += [limit]
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(PhonebookEntryRow.keyed)
+        let (sql, arguments) = Self.listQuery(accountId: accountId, filter: filter, after: cursor, limit: limit)
+        return try await writer.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(PhonebookEntryRow.keyed)
         }
+    }
+
+    /// A page of the book in its order. Keyset paging on (sortKey, id): stable while entries
+    /// are added or removed elsewhere in the book.
+    static func listQuery(accountId: String, filter: PhonebookFilter, after cursor: PhonebookCursor?, limit: Int) -> (String, StatementArguments) {
+        var sql: String
+        var arguments: StatementArguments = [accountId]
+        let order: String
+        if filter.source == .manual {
+            // Manual entries have an index of their own (and are never staged: only syncs stage).
+            sql = "SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookEntry e WHERE e.accountId = ?"
+            order = "e"
+        } else {
+            // The book's order, then each entry by its row number.
+            sql = """
+                SELECT \(PhonebookEntryRow.prefixedColumns) FROM phonebookOrder o CROSS JOIN phonebookEntry e \
+                WHERE o.accountId = ? AND e.seq = o.entrySeq
+                """
+            order = "o"
+        }
+        restrict(&sql, &arguments, to: filter, table: "e")
+        if let cursor {
+            sql += " AND (\(order).sortKey, \(order).id) > (?, ?)"
+            arguments += [Data(cursor.sortKey), cursor.id]
+        }
+        sql += " ORDER BY \(order).sortKey, \(order).id LIMIT ?"
+        arguments += [limit]
+        return (sql, arguments)
     }
 
     public func entries(accountId: String, numberKey: String) async throws -> [PhonebookEntry] {
@@ -409,6 +439,14 @@ extension SQLiteStore {
             if count < 5000 { break }
         }
         try await write { db in
+            // The book's order follows the new keys (staged entries are placed when published).
+            try db.execute(sql: "DELETE FROM phonebookOrder WHERE accountId = ?", arguments: [accountId])
+            try db.execute(sql: """
+                INSERT INTO phonebookOrder (accountId, sortKey, id, entrySeq)
+                SELECT accountId, sortKey, id, seq FROM phonebookEntry
+                WHERE accountId = ? AND seq NOT IN (SELECT entrySeq FROM phonebookOrderStaged)
+                ORDER BY sortKey, id
+                """, arguments: [accountId])
             try db.execute(sql: "UPDATE account SET collationVersion = ? WHERE id = ?", arguments: [version, accountId])
         }
         return rebuilt

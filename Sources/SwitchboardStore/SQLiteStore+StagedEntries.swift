@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+/// A sync's new entries are written with their row and search rows, and
+/// *staged* for the two indexes that would otherwise take random inserts all
+/// over a B-tree of millions of rows, batch after batch: their caller-ID
+/// number keys (`phonebookNumber`, ~4 per entry) and their place in the
+/// book's alphabetical order (`phonebookOrder`). Keys are appended to
+/// `phonebookNumberStaged`, the entry to `phonebookOrderStaged` (both in entry
+/// order, so appends stay at their end), in the same transaction as the entry.
+/// `publishStagedEntries()` then inserts them in key order — one pass along
+/// each index — which the sync engine does every `SyncService.entriesPerPublish`
+/// new entries, at the end of every run and at start-up (after a crash). Until
+/// then, lookups do not find those entries by number and `phonebook.list`
+/// does not show them; get and search do. See docs/design/staged-entries.md.
+///
+/// Neither index is indexed by entry: an entry's keys are removed by value,
+/// from the keys its stored numbers list (`EntryNumber.lookupKeys`, the very
+/// keys it was indexed with), its order row by its (account, sort key, id).
+/// Entry sequence numbers are never reused (AUTOINCREMENT), so an index row
+/// whose entry is gone can never name another.
+extension SQLiteStore {
+    static func registerStagedEntryMigrations(_ migrator: inout DatabaseMigrator) {
+        // Foreign keys stay on while it runs (see the entry-answer migrations): the rebuilt table
+        // has none, and GRDB's full check afterwards would read every entry.
+        migrator.registerMigration("2026-12-06-number-keys-staged", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: """
+                CREATE TABLE phonebookNumberNew (
+                    accountId TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    entrySeq INTEGER NOT NULL,
+                    PRIMARY KEY (accountId, key, entrySeq)
+                ) WITHOUT ROWID;
+                INSERT INTO phonebookNumberNew (accountId, key, entrySeq)
+                    SELECT accountId, key, entrySeq FROM phonebookNumber ORDER BY accountId, key, entrySeq;
+                DROP TABLE phonebookNumber;
+                ALTER TABLE phonebookNumberNew RENAME TO phonebookNumber;
+                CREATE TABLE phonebookNumberStaged (
+                    entrySeq INTEGER NOT NULL,
+                    accountId TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    PRIMARY KEY (entrySeq, key)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER account_numberKeys AFTER DELETE ON account FOR EACH ROW BEGIN
+                    DELETE FROM phonebookNumber WHERE accountId = OLD.id;
+                    DELETE FROM phonebookNumberStaged WHERE accountId = OLD.id;
+                END;
+                """)
+            // Listing by source: manual entries are few beside synced ones, so only they get
+            // an index of their own; a listing of synced entries reads the book's order index
+            // and skips the manual ones. (The full index took a random insert per synced row.)
+            try db.execute(sql: """
+                DROP INDEX phonebookEntry_sourceOrder;
+                CREATE INDEX phonebookEntry_manualOrder ON phonebookEntry(accountId, sortKey, id) WHERE source = 'M';
+                """)
+        }
+        migrator.registerMigration("2026-12-06-entry-order-staged", foreignKeyChecks: .immediate) { db in
+            // The book's order moves from an index of the entry table to a table of its own,
+            // so that a sync can stage it. Filled in order from the index it replaces.
+            try db.execute(sql: """
+                CREATE TABLE phonebookOrder (
+                    accountId TEXT NOT NULL,
+                    sortKey BLOB NOT NULL,
+                    id TEXT NOT NULL,
+                    entrySeq INTEGER NOT NULL,
+                    PRIMARY KEY (accountId, sortKey, id)
+                ) WITHOUT ROWID;
+                INSERT INTO phonebookOrder (accountId, sortKey, id, entrySeq)
+                    SELECT accountId, sortKey, id, seq FROM phonebookEntry INDEXED BY phonebookEntry_order ORDER BY accountId, sortKey, id;
+                DROP INDEX phonebookEntry_order;
+                CREATE TABLE phonebookOrderStaged (entrySeq INTEGER PRIMARY KEY);
+                DROP TRIGGER account_numberKeys;
+                CREATE TRIGGER account_phonebookIndexes AFTER DELETE ON account FOR EACH ROW BEGIN
+                    DELETE FROM phonebookNumber WHERE accountId = OLD.id;
+                    DELETE FROM phonebookNumberStaged WHERE accountId = OLD.id;
+                    DELETE FROM phonebookOrder WHERE accountId = OLD.id;
+                END;
+                """)
+        }
+    }
+
+    /// The entries whose keys one publishing transaction moves, at most (about four keys
+    /// each): big enough that the index is walked a few times per million, small enough
+    /// that other writers wait a few seconds at most.
+    static let entriesPerPublishingTransaction = 200_000
+
+    static let publishingCacheKiB = 16_384
+
+    public func publishStagedEntries() async throws -> Int {
+        try await publishStagedEntries(entriesPerTransaction: Self.entriesPerPublishingTransaction)
+    }
+
+    func publishStagedEntries(entriesPerTransaction: Int) async throws -> Int {
+        var published = 0
+        while true {
+            let (entries, more) = try await write { db -> (Int, Bool) in
+                // The rows are inserted in order, so a small page cache does; SQLite's sorter
+                // may use as much memory as the cache is large, and would otherwise add 64 MiB
+                // to the peak of a large import.
+                try db.execute(sql: "PRAGMA cache_size = -\(Self.publishingCacheKiB)")
+                defer { try? db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)") }
+                // Whole entries, in entry order, up to the limit.
+                guard let last = try Int64.fetchOne(db, sql: """
+                    SELECT max(entrySeq) FROM (
+                        SELECT entrySeq FROM phonebookOrderStaged UNION SELECT entrySeq FROM phonebookNumberStaged
+                        ORDER BY entrySeq LIMIT ?)
+                    """, arguments: [entriesPerTransaction])
+                else { return (0, false) }
+                let entries = try Int.fetchOne(db, sql: "SELECT count(*) FROM phonebookOrderStaged WHERE entrySeq <= ?", arguments: [last]) ?? 0
+                // Each index in its own key order: one pass along it.
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO phonebookNumber (accountId, key, entrySeq)
+                    SELECT accountId, key, entrySeq FROM phonebookNumberStaged WHERE entrySeq <= ? ORDER BY accountId, key, entrySeq
+                    """, arguments: [last])
+                try db.execute(sql: "DELETE FROM phonebookNumberStaged WHERE entrySeq <= ?", arguments: [last])
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO phonebookOrder (accountId, sortKey, id, entrySeq)
+                    SELECT e.accountId, e.sortKey, e.id, e.seq FROM phonebookOrderStaged s CROSS JOIN phonebookEntry e
+                    WHERE s.entrySeq <= ? AND e.seq = s.entrySeq ORDER BY e.accountId, e.sortKey, e.id
+                    """, arguments: [last])
+                try db.execute(sql: "DELETE FROM phonebookOrderStaged WHERE entrySeq <= ?", arguments: [last])
+                let more = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM phonebookOrderStaged) OR EXISTS (SELECT 1 FROM phonebookNumberStaged)
+                    """) ?? false
+                return (entries, more)
+            }
+            published += entries
+            if !more { return published }
+        }
+    }
+
+    /// Removes a stored entry's place in the book's order, published or staged.
+    static func removeOrder(accountId: String, seq: Int64, sortKey: Data, id: String, in db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM phonebookOrder WHERE accountId = ? AND sortKey = ? AND id = ?").execute(arguments: [accountId, sortKey, id])
+        try db.cachedStatement(sql: "DELETE FROM phonebookOrderStaged WHERE entrySeq = ?").execute(arguments: [seq])
+    }
+
+    /// Removes the number keys of a stored entry, published or staged. `numbers`: the
+    /// row's stored numbers, which list the keys it was indexed with.
+    static func removeNumberKeys(accountId: String, seq: Int64, numbers: String, in db: Database) throws {
+        let delete = try db.cachedStatement(sql: "DELETE FROM phonebookNumber WHERE accountId = ? AND key = ? AND entrySeq = ?")
+        for key in Set(PhonebookEntryRow.decodeNumbers(numbers).flatMap(\.lookupKeys)) {
+            try delete.execute(arguments: [accountId, key, seq])
+        }
+        try db.cachedStatement(sql: "DELETE FROM phonebookNumberStaged WHERE entrySeq = ?").execute(arguments: [seq])
+    }
+}
