@@ -280,7 +280,7 @@ public actor SyncService {
     /// process than the re-sync alone).
     static func returnFreedMemory() {
         #if canImport(Glibc)
-        mallocTrim?(0)
+        _ = mallocTrim?(0)
         #endif
     }
 
