@@ -211,7 +211,7 @@ public actor SyncService {
         // The interface is free before the run shows as ended: whoever sees it ended and asks
         // for another run gets a new one, never this finished one to "join".
         finished(run)
-        Self.returnFreedMemory()
+        if run.counts.seen > 0 { Self.returnFreedMemory() }  // a run that read rows; not one of an unchanged source
         do {
             try await store.updateSyncRun(run)
         } catch {

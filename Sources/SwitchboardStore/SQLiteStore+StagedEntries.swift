@@ -92,6 +92,9 @@ extension SQLiteStore {
     }
 
     func publishStagedEntries(entriesPerTransaction: Int) async throws -> Int {
+        // Most runs stage nothing (an unchanged source, a few updates): asked on a reader,
+        // so they take no turn of the writer and end no lookup snapshots.
+        guard try await writer.read({ db in try Self.hasStagedRows(db) }) else { return 0 }
         var published = 0
         while true {
             let (entries, more) = try await write { db -> (Int, Bool) in
@@ -120,27 +123,45 @@ extension SQLiteStore {
                     WHERE s.entrySeq <= ? AND e.seq = s.entrySeq ORDER BY e.accountId, e.sortKey, e.id
                     """, arguments: [last])
                 try db.execute(sql: "DELETE FROM phonebookOrderStaged WHERE entrySeq <= ?", arguments: [last])
-                let more = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM phonebookOrderStaged) OR EXISTS (SELECT 1 FROM phonebookNumberStaged)
-                    """) ?? false
-                return (entries, more)
+                return (entries, try Self.hasStagedRows(db))
             }
             published += entries
             if !more { return published }
         }
     }
 
+    static func hasStagedRows(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM phonebookOrderStaged) OR EXISTS (SELECT 1 FROM phonebookNumberStaged)
+            """) ?? false
+    }
+
     /// Removes a stored entry's place in the book's order, published or staged.
     static func removeOrder(accountId: String, seq: Int64, sortKey: Data, id: String, in db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM phonebookOrder WHERE accountId = ? AND sortKey = ? AND id = ?").execute(arguments: [accountId, sortKey, id])
+        _ = try removePublishedOrder(accountId: accountId, sortKey: sortKey, id: id, in: db)
         try db.cachedStatement(sql: "DELETE FROM phonebookOrderStaged WHERE entrySeq = ?").execute(arguments: [seq])
+    }
+
+    /// Moves a renamed entry to its new place in the order, if it has one: a staged entry is
+    /// placed when it is published, with the sort key its row has then.
+    static func moveOrder(accountId: String, seq: Int64, id: String, from oldSortKey: Data, to newSortKey: Data, in db: Database) throws {
+        guard oldSortKey != newSortKey, try removePublishedOrder(accountId: accountId, sortKey: oldSortKey, id: id, in: db) else { return }
+        try db.cachedStatement(sql: "INSERT INTO phonebookOrder (accountId, sortKey, id, entrySeq) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [accountId, newSortKey, id, seq])
+    }
+
+    /// Deletes a published order row; false when there was none.
+    private static func removePublishedOrder(accountId: String, sortKey: Data, id: String, in db: Database) throws -> Bool {
+        try db.cachedStatement(sql: "DELETE FROM phonebookOrder WHERE accountId = ? AND sortKey = ? AND id = ?")
+            .execute(arguments: [accountId, sortKey, id])
+        return db.changesCount > 0
     }
 
     /// Removes the number keys of a stored entry, published or staged. `numbers`: the
     /// row's stored numbers, which list the keys it was indexed with.
     static func removeNumberKeys(accountId: String, seq: Int64, numbers: String, in db: Database) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM phonebookNumber WHERE accountId = ? AND key = ? AND entrySeq = ?")
-        for key in Set(PhonebookEntryRow.decodeNumbers(numbers).flatMap(\.lookupKeys)) {
+        for key in EntryIndexTexts.keys(of: PhonebookEntryRow.decodeNumbers(numbers)) {
             try delete.execute(arguments: [accountId, key, seq])
         }
         try db.cachedStatement(sql: "DELETE FROM phonebookNumberStaged WHERE entrySeq = ?").execute(arguments: [seq])

@@ -29,8 +29,14 @@ struct EntryIndexTexts: Sendable {
             parts.append(contentsOf: forms.sorted())
         }
         digits = parts.joined(separator: " ")
+        keys = Self.keys(of: entry.numbers)
+    }
+
+    /// The keys numbers are indexed under: every distinct lookup key, strongest first per
+    /// number. Also what removal deletes, from the numbers a row stored.
+    static func keys(of numbers: [EntryNumber]) -> [String] {
         var seen = Set<String>()
-        keys = entry.numbers.flatMap(\.lookupKeys).filter { seen.insert($0).inserted }
+        return numbers.flatMap(\.lookupKeys).filter { seen.insert($0).inserted }
     }
 
     /// The decimal digits of `text` (any script, as `Character.isNumber`; ASCII text without a detour through Characters).

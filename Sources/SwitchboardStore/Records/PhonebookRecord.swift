@@ -190,15 +190,8 @@ extension SQLiteStore {
             if oldWords == PhonebookEntryRow.searchText(keyed.entry) { unchanged.insert(.words) }
         }
         try reindexEntry(keyed.entry, seq: seq, oldNumbers: old?[0] ?? "", in: db, unchanged: unchanged)
-        if let old, let oldSortKey = old[15] as Data?, oldSortKey != Data(keyed.sortKey) {
-            // A new place in the order, if it had one: a staged entry is placed when it is published.
-            let accountId: String = old[14], id: String = old[8]
-            try db.cachedStatement(sql: "DELETE FROM phonebookOrder WHERE accountId = ? AND sortKey = ? AND id = ?")
-                .execute(arguments: [accountId, oldSortKey, id])
-            if db.changesCount > 0 {
-                try db.cachedStatement(sql: "INSERT INTO phonebookOrder (accountId, sortKey, id, entrySeq) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [accountId, Data(keyed.sortKey), id, seq])
-            }
+        if let old, let oldSortKey = old[15] as Data? {
+            try moveOrder(accountId: old[14], seq: seq, id: old[8], from: oldSortKey, to: Data(keyed.sortKey), in: db)
         }
     }
 
