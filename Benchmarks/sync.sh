@@ -15,3 +15,5 @@ swift build -c release --product switchboard >/dev/null
 echo "== $ROWS rows, $(nproc) cores, $(date -u +%FT%TZ)"
 /usr/bin/time -v .build/release/switchboard bench sync-csv --data-dir "$work/data" --rows "$ROWS" 2>"$work/time" 
 grep -E 'Maximum resident|Elapsed' "$work/time"
+# The floor under the first import: libphonenumber's cost per number, on one thread.
+.build/release/switchboard bench numbers --rows "$ROWS"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SwitchboardCore
+import SwitchboardPhone
 import SwitchboardServer
 import SwitchboardServices
 
@@ -9,7 +10,7 @@ import SwitchboardServices
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (use a release build).",
-        subcommands: [SeedPhonebook.self, LookupLatency.self, InlineRequests.self, SyncCSV.self])
+        subcommands: [SeedPhonebook.self, LookupLatency.self, InlineRequests.self, SyncCSV.self, NumberParsing.self])
 }
 
 /// Fills a data directory's default account with generated synced entries.
@@ -294,4 +295,43 @@ struct SyncCSV: AsyncParsableCommand {
         try handle.write(contentsOf: Data(text.utf8))
     }
 
+}
+
+/// What libphonenumber costs a sync per number, on one thread: the floor under
+/// `sync-csv`'s first import, which parses every number of every new row.
+struct NumberParsing: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "numbers",
+        abstract: "Time the number parsing a sync does per number (libphonenumber), on one thread, on the numbers sync-csv generates.")
+
+    @Option var rows: Int = 200_000
+    @Option(help: "The account's default region.") var region = "DE"
+
+    func validate() throws {
+        guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
+    }
+
+    func run() throws {
+        var generator = PhonebookGenerator(seed: 42)
+        var numbers: [(kind: EntryNumber.Kind, text: String)] = []
+        for index in 0..<rows { numbers += generator.record(index: index).fields.numbers ?? [] }
+        let perRow = Double(numbers.count) / Double(rows)
+        print(String(format: "%d rows, %d numbers (%.2f per row), region %@", rows, numbers.count, perRow, region))
+        let clock = ContinuousClock()
+        // What a sync stores per number (PhoneNumbers.entryNumber), and the parse alone (E.164
+        // without a display form), each timed over all numbers after one warm-up pass.
+        let passes: [(String, (String) -> Int)] = [
+            ("stored number (parse, E.164, display form, lookup keys)", { PhoneNumbers.entryNumber($0, kind: .phone, region: region).lookupKeys.count }),
+            ("parse and E.164 only", { PhoneNumberParser.parse($0, region: region, options: []).e164?.utf8.count ?? 0 }),
+        ]
+        for (label, work) in passes {
+            var check = 0
+            for number in numbers.prefix(10_000) { check &+= work(number.text) }
+            let start = clock.now
+            for number in numbers { check &+= work(number.text) }
+            let micros = seconds(clock.now - start) * 1e6 / Double(numbers.count)
+            print(String(format: "%@: %.2f µs per number; %.1f s of CPU for a 1,000,000-row import (checksum %d)",
+                         label, micros, micros * perRow, check))
+        }
+    }
 }
