@@ -139,5 +139,18 @@ import Testing
         }
         // Refused before anything was opened or written.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dataDir).isEmpty)
+        let refused = try Binary.run(["bench", "numbers", "--rows", "0"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--rows must be at least 1"), "\(refused.stderr)")
+    }
+
+    /// The number-parsing benchmark needs no data directory and reports both passes over the generated numbers.
+    @Test func benchNumbersTimesTheGeneratedNumbers() throws {
+        let output = try Binary.run(["bench", "numbers", "--rows", "300"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("300 rows, ") == true, "\(output.stdout)")
+        #expect(lines.contains { $0.hasPrefix("stored number (parse, E.164, display form, lookup keys): ") && $0.contains(" µs per number") })
+        #expect(lines.contains { $0.hasPrefix("parse and E.164 only: ") && $0.contains(" µs per number") })
     }
 }
