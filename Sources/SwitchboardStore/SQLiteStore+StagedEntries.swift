@@ -78,6 +78,34 @@ extension SQLiteStore {
                 END;
                 """)
         }
+        migrator.registerMigration("2026-12-06-staged-keys-in-key-order", foreignKeyChecks: .immediate) { db in
+            // The staged keys' columns declared in their primary key's order. SQLite 3.40.0 to
+            // 3.41.0 (Debian 12 ships 3.40.1) report false "NULL value in …" errors from
+            // `PRAGMA integrity_check` and `quick_check` for a WITHOUT ROWID table whose
+            // primary key is declared in another order than its columns: an operator checking
+            // a data directory would have been told it was corrupt. The trigger that names the
+            // table is dropped first (a rename checks every trigger against the schema) and made
+            // again, now also removing the staged order rows of the account's entries, which
+            // the account's removal deleted (before, the next publishing dropped them).
+            try db.execute(sql: """
+                DROP TRIGGER account_phonebookIndexes;
+                CREATE TABLE phonebookNumberStagedNew (
+                    entrySeq INTEGER NOT NULL,
+                    key TEXT NOT NULL,
+                    accountId TEXT NOT NULL,
+                    PRIMARY KEY (entrySeq, key)
+                ) WITHOUT ROWID;
+                INSERT INTO phonebookNumberStagedNew (entrySeq, key, accountId) SELECT entrySeq, key, accountId FROM phonebookNumberStaged;
+                DROP TABLE phonebookNumberStaged;
+                ALTER TABLE phonebookNumberStagedNew RENAME TO phonebookNumberStaged;
+                CREATE TRIGGER account_phonebookIndexes AFTER DELETE ON account FOR EACH ROW BEGIN
+                    DELETE FROM phonebookNumber WHERE accountId = OLD.id;
+                    DELETE FROM phonebookNumberStaged WHERE accountId = OLD.id;
+                    DELETE FROM phonebookOrder WHERE accountId = OLD.id;
+                    DELETE FROM phonebookOrderStaged WHERE NOT EXISTS (SELECT 1 FROM phonebookEntry WHERE seq = entrySeq);
+                END;
+                """)
+        }
     }
 
     /// The entries whose keys one publishing transaction moves, at most (about four keys
