@@ -7,6 +7,8 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
         case notFound
         case conflict
         case validation
+        /// The store cannot grow (a full disk): nothing of the operation was written. Reads go on.
+        case storageFull
     }
 
     public var kind: Kind
@@ -37,4 +39,5 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
         SwitchboardError(.forbidden, message)
     }
     public static let unauthenticated = SwitchboardError(.unauthenticated, "invalid or revoked token")
+    public static let storageFull = SwitchboardError(.storageFull, "the server's storage is full")
 }

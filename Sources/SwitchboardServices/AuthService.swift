@@ -36,7 +36,20 @@ public struct AuthService: Sendable {
             if let account, account != own { throw SwitchboardError.forbidden("this key belongs to another account") }
             accountId = own
         }
-        try await store.touchAPIKey(id: key.id, at: clock.now())
+        recordUse(of: key)
         return Principal(keyId: key.id, role: key.role, accountId: accountId, userId: key.userId)
+    }
+
+    /// How finely a key's `lastUsedAt` follows its logins: its use is written at most this often.
+    static let lastUseResolution: TimeInterval = 60
+
+    /// Records the key's use beside the login, not before answering it. It is bookkeeping:
+    /// a login that waited for it would wait behind a sync's writes (a publishing holds the
+    /// writer for seconds), and fail when the disk is full, taking the phone system's
+    /// caller ID with it. Written at most once a minute per key; a failed write is dropped.
+    private func recordUse(of key: APIKey) {
+        let now = clock.now()
+        if let last = key.lastUsedAt, now.timeIntervalSince(last) < Self.lastUseResolution { return }
+        Task { [store] in try? await store.touchAPIKey(id: key.id, at: now) }
     }
 }

@@ -62,6 +62,9 @@ public final class SQLiteStore: SwitchboardStore {
                 // Checkpoint every ~32 MiB of WAL instead of 4 MiB: a page a sync changes in
                 // several batches is copied back to the database once, not once per batch.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+                // A WAL that one large transaction grew (a sync's publishing writes hundreds of
+                // MiB) is cut back to this when it next starts over, instead of keeping its size.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimitBytes)")
             }
         }
         return configuration
@@ -71,16 +74,29 @@ public final class SQLiteStore: SwitchboardStore {
     /// when this returns. Lookup connections then drop the snapshot they keep
     /// between lookups, so a lookup that starts after a write was acknowledged
     /// sees it (see `LookupConnections`).
+    /// A full disk (SQLite cannot grow the database or its WAL) is `SwitchboardError.storageFull`;
+    /// the transaction was rolled back.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
         defer { lookupConnections?.dataChanged() }
-        return try await writer.write(updates)
+        do {
+            return try await writer.write(updates)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw SwitchboardError.storageFull
+        }
     }
 
-    /// Closes the database; used at shutdown so the WAL is checkpointed.
+    /// The size the WAL is cut back to when it starts over (32 MiB, one automatic checkpoint's worth).
+    static let walSizeLimitBytes = 32 << 20
+
+    /// Closes the database; used at shutdown so the WAL is checkpointed: the database file
+    /// alone then holds everything. The WAL is emptied but keeps its size (`.restart`, not
+    /// `.truncate`): GRDB writes to a database whose WAL file is empty when it opens it, and
+    /// that write would keep a server from starting on a full disk, where it could still
+    /// answer caller ID.
     public func close() throws {
         lookupConnections?.endSnapshots()
         if let pool = writer as? DatabasePool {
-            _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.restart) }
             try pool.close()
         } else if let queue = writer as? DatabaseQueue {
             try queue.close()

@@ -3,6 +3,7 @@ import GRDB
 import JSONRPC
 import SwitchboardTestSupport
 import Testing
+@testable import SwitchboardStore
 
 @Suite struct PersistenceTests {
     @Test func sortKeysFromAnotherCollatorVersionAreRebuiltAtStart() async throws {
@@ -28,6 +29,106 @@ import Testing
         #expect(try await again.call("phonebook.list")["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == expected)
         let version = try await second.app.store.collationVersion(accountId: try requireString(try await again.call("auth.whoami")["accountId"]))
         #expect(version != nil && version != "1.0")
+        try await second.stop()
+    }
+
+    /// A phone system that connects while the database cannot be written (another process
+    /// holds its write lock, as a long write or a full disk would block it) still logs in
+    /// and gets caller ID: the key's last use is recorded beside the login, not before it.
+    @Test func loginAndLookupDoNotWaitForTheDatabaseWriter() async throws {
+        try await withTestServer { server in
+            let op = try await server.client()
+            let key = try await op.call("apiKeys.create", ["role": "pbx", "label": "pbx"])
+            let entry = try await op.call("phonebook.create", ["name": "Reachable", "numbers": [["type": "phone", "number": "+49 30 7654321"]]])
+
+            var holdsTheLock = Configuration()
+            holdsTheLock.allowsUnsafeTransactions = true  // the write lock is held across accesses
+            let blocker = try DatabaseQueue(
+                path: (server.dataDirectory as NSString).appendingPathComponent("switchboard.sqlite"), configuration: holdsTheLock)
+            try await blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            let pbx = try await server.connect()
+            let principal = try await pbx.login(token: try requireString(key["token"]))
+            #expect(principal["role"] == "pbx")
+            #expect(try await pbx.call("phonebook.lookup", ["number": "+49307654321"])["entry"]?["id"] == entry["id"])
+            // Writes still wait for the lock, and are not lost once it is gone.
+            try await blocker.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
+            try blocker.close()
+
+            var lastUsed: JSONValue?
+            for _ in 0..<100 {
+                let keys = try await op.call("apiKeys.list")["items"]?.arrayValue ?? []
+                lastUsed = keys.first { $0["id"] == key["id"] }?["lastUsedAt"]
+                if lastUsed != nil, lastUsed != .null { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(lastUsed?.stringValue?.hasPrefix("20") == true, "\(String(describing: lastUsed))")
+        }
+    }
+
+    /// A full disk: a write is refused with a plain error and leaves nothing behind, while
+    /// logins, caller ID and listings go on; once there is room again, writes work. (A page
+    /// limit on the server's writer connection stands in for the disk: SQLite answers
+    /// SQLITE_FULL for either.)
+    @Test func aFullDiskRefusesWritesPlainlyAndKeepsAnswering() async throws {
+        try await withTestServer { server in
+            let op = try await server.client()
+            let key = try await op.call("apiKeys.create", ["role": "pbx", "label": "pbx"])
+            let kept = try await op.call("phonebook.create", ["name": "Kept", "numbers": [["type": "phone", "number": "+49 30 5550100"]]])
+            func limitPages(_ limit: String) async throws {
+                try await server.app.store.write { db in
+                    let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                    try db.execute(sql: "PRAGMA max_page_count = \(limit == "now" ? String(pages) : limit)")
+                }
+            }
+            try await limitPages("now")
+
+            let note = String(repeating: "n", count: 3_900)
+            var refused: RPCError?
+            var written: [String] = []
+            for i in 0..<200 where refused == nil {
+                do {
+                    _ = try await op.call("phonebook.create", ["name": .string("New \(i)"), "note": .string(note)])
+                    written.append("New \(i)")
+                } catch let error as RPCError {
+                    refused = error
+                }
+            }
+            #expect(refused?.code == .internalError)
+            #expect(refused?.message == "Internal error: the server's storage is full; nothing was written")
+            #expect(refused?.data?["reason"] == "storageFull")
+
+            let listed = try await op.call("phonebook.list", ["limit": 500])["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            // The refused entry is not there; everything acknowledged before it is.
+            #expect(listed.count == written.count + 1)
+            #expect(Set(listed) == Set(["Kept"] + written))
+            let pbx = try await server.connect()
+            _ = try await pbx.login(token: try requireString(key["token"]))
+            #expect(try await pbx.call("phonebook.lookup", ["number": "+49305550100"])["entry"]?["id"] == kept["id"])
+
+            try await limitPages("1073741823")
+            let after = try await op.call("phonebook.create", ["name": "Room again", "note": .string(note)])
+            #expect(try await op.call("phonebook.get", ["id": after["id"]!])["name"] == "Room again")
+        }
+    }
+
+    /// A server stopped cleanly opens its database again without writing to it, so it can
+    /// start, and answer caller ID, on a full disk: the stop empties the WAL but keeps its
+    /// file (GRDB writes to a database whose WAL file is empty when it opens it).
+    @Test func aCleanRestartWritesNothingBeforeServing() async throws {
+        let directory = TestServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await TestServer.start(dataDirectory: directory)
+        let op = try await first.client()
+        let kept = try await op.call("phonebook.create", ["name": "Kept", "numbers": [["type": "phone", "number": "+49 30 5550101"]]])
+        try await first.stop()
+
+        let files = ["switchboard.sqlite", "switchboard.sqlite-wal"].map { URL(fileURLWithPath: directory).appendingPathComponent($0) }
+        let before = try files.map { try Data(contentsOf: $0) }
+        #expect(before[1].count > 0)
+        let second = try await TestServer.start(dataDirectory: directory)
+        #expect(try files.map { try Data(contentsOf: $0) } == before)
+        let again = try await second.client()
+        #expect(try await again.call("phonebook.lookup", ["number": "+49305550101"])["entry"]?["id"] == kept["id"])
         try await second.stop()
     }
 

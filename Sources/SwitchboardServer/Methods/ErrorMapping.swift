@@ -17,6 +17,10 @@ enum ErrorMapping {
             case .notFound: return RPCError(.notFound, "Not found: \(error.message)", data: payload)
             case .conflict: return RPCError(.conflict, "Conflict: \(error.message)", data: payload)
             case .validation: return RPCError(.validationFailed, "Validation failed: \(error.message)", data: payload)
+            case .storageFull:
+                // Said plainly (it is the operator's to fix, and no internal detail), and logged.
+                logger.error("storage full: a write failed", metadata: ["method": .string(method)])
+                return RPCError(.internalError, "Internal error: \(error.message); nothing was written", data: ["reason": "storageFull"])
             }
         }
         if let error = error as? ConnectorError {
