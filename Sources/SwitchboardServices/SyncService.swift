@@ -161,6 +161,12 @@ public actor SyncService {
             case .complete(let fingerprint):
                 // Only a complete read may remove what it did not see.
                 let unseen = try await sink.unseenSeqs()
+                // A source that suddenly lists nobody is far more often a broken export than an
+                // empty address book, and removing every entry would take caller ID with it. Only
+                // a full run, asked for on purpose, empties the interface.
+                if run.counts.seen == 0, !unseen.isEmpty, run.mode != .full {
+                    throw SwitchboardError.conflict(Self.emptySourceMessage(kept: unseen.count))
+                }
                 run.counts.deleted = try await store.deleteEntries(accountId: interface.accountId, seqs: unseen)
                 interface.sourceFingerprint = fingerprint
             case .delta(let fingerprint):
@@ -258,6 +264,11 @@ public actor SyncService {
         run.counts.created += inserts.count
         run.counts.updated += updates.count
         return (inserts, updates)
+    }
+
+    /// Why a run that read no contacts at all removed nothing.
+    static func emptySourceMessage(kept: Int) -> String {
+        "the source listed no contacts; its \(kept) synced entries were kept (if it really is empty, a full sync removes them)"
     }
 
     /// New entries a run publishes at once, at most: they are staged with each batch (number

@@ -219,6 +219,19 @@ import Testing
             #expect(try await names(admin) == ["Émile Lefèvre", "Hans Müller", "Zoë Zander"])
             #expect(try await admin.call("interfaces.get", ["id": id!])["health"] == "failed")
 
+            // A file that lists nobody (a broken export, far more often than an empty address
+            // book) removes nothing and fails the run; a full run, asked for on purpose, empties it.
+            try "id;name;phone\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let empty = try await sync(admin, id)
+            #expect(empty["state"] == "failed")
+            #expect(empty["failure"] == "the source listed no contacts; its 3 synced entries were kept (if it really is empty, a full sync removes them)")
+            #expect(try await names(admin) == ["Émile Lefèvre", "Hans Müller", "Zoë Zander"])
+            #expect(try await admin.call("interfaces.get", ["id": id!])["health"] == "failed")
+            let emptied = try await sync(admin, id, mode: "full")
+            #expect(emptied["state"] == "succeeded")
+            #expect(emptied["counts"]?["deleted"] == 3)
+            #expect(try await names(admin) == [])
+
             // Windows-1252 is accepted when the file is not UTF-8.
             let latin = "id;name;phone\n7;Jürgen Größe;030 5550001\n"
             try Data(latin.data(using: .windowsCP1252)!).write(to: URL(fileURLWithPath: file))
@@ -235,7 +248,7 @@ import Testing
 
             // Runs are listed newest first.
             let runs = try await admin.call("syncs.list", ["interfaceId": id!])["items"]?.arrayValue ?? []
-            #expect(runs.count == 7)
+            #expect(runs.count == 9)
             #expect(runs.first?["runId"] == outside["runId"])
         }
     }
