@@ -189,6 +189,43 @@ import Testing
         #expect(foreignKeys == 0)
     }
 
+    /// A large removal (a run's unseen entries, a cancelled interface's data) takes each
+    /// entry's index rows, published or staged, and forwarding to it; it leaves other
+    /// entries and other accounts alone, whatever order the rows are given in.
+    @Test func removingManyEntriesTakesTheirIndexRowsAndForwardingAndNothingElse() async throws {
+        try await Self.withStore { store in
+            try await store.insertAccount(Account(id: "acc_b", name: "B", region: "DE", createdAt: Self.date))
+            let other = Self.entry("pbe_b", name: "Other Account", numbers: ["+49309999"])
+            try await store.insertEntries([KeyedEntry(entry: { var e = other.entry; e.accountId = "acc_b"; return e }(), sortKey: other.sortKey)])
+            try await store.insertEntries([Self.entry("pbe_target", name: "Target", numbers: ["+49301000"], source: .manual),
+                                           Self.entry("pbe_kept", name: "Kept", numbers: ["+49301001"], source: .manual)])
+            try await store.insertUser(User(id: "usr_1", accountId: "acc_a", name: "U", email: "u@x.example", forwardingEntryId: "pbe_target",
+                                            createdAt: Self.date, updatedAt: Self.date))
+            try await store.writeSyncBatch(inserts: (0..<30).map { Self.entry("pbe_p\($0)", name: "Published \($0)", numbers: ["+4930200\($0)", "+4940200\($0)"]) }, updates: [])
+            #expect(try await store.publishStagedEntries() == 30)
+            try await store.writeSyncBatch(inserts: (0..<10).map { Self.entry("pbe_s\($0)", name: "Staged \($0)", numbers: ["+4930300\($0)"]) }, updates: [])
+
+            let seqs = try await store.write { db in
+                try Int64.fetchAll(db, sql: "SELECT seq FROM phonebookEntry WHERE id NOT IN ('pbe_kept')")
+            }
+            // Unsorted, with another account's entry and a row that does not exist.
+            #expect(try await store.deleteEntries(accountId: "acc_a", seqs: (seqs + [999_999]).shuffled()) == 41)
+
+            #expect(try await Self.listed(store) == ["Kept"])
+            #expect(try await Self.found(store, "+49301001") == ["Kept"])
+            #expect(try await Self.found(store, "+4930200\(7)").isEmpty)
+            #expect(try await store.user(accountId: "acc_a", id: "usr_1")?.forwardingEntryId == nil)
+            #expect(try await store.entries(accountId: "acc_b", numberKey: "e164:+49309999").map(\.displayName) == ["Other Account"])
+            // Kept and the other account's entry: two keys and an order row each; nothing staged; no search rows left behind.
+            #expect(try await Self.indexRows(store) == IndexRows(keys: 4, stagedKeys: 0, order: 2, stagedOrder: 0))
+            let searchRows = try await store.write { db in
+                try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM phonebookWords) + (SELECT count(*) FROM phonebookDigits)") ?? -1
+            }
+            #expect(searchRows == 4)
+            #expect(try await store.write { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") } == ["ok"])
+        }
+    }
+
     /// What an operator checking a data directory runs: SQLite's own integrity check passes
     /// with entries staged and after they are published. (Debian's SQLite 3.40.1 reported
     /// false "NULL value in phonebookNumberStaged.accountId" errors before the staged keys'

@@ -209,24 +209,8 @@ extension SQLiteStore {
             guard let seq = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT seq FROM phonebookEntry WHERE accountId = ? AND id = ?"), arguments: [accountId, id])
             else { return false }
-            return try Self.removeEntry(accountId: accountId, seq: seq, in: db)
+            return try Self.removeEntries(accountId: accountId, seqs: [seq], in: db) == 1
         }
-    }
-
-    /// Deletes a stored row of the account, its index rows and forwarding to it. False when there is no such row.
-    static func removeEntry(accountId: String, seq: Int64, in db: Database) throws -> Bool {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, numbers, sortKey FROM phonebookEntry WHERE seq = ? AND accountId = ?"), arguments: [seq, accountId])
-        else { return false }
-        let id: String = row[0]
-        try removeNumberKeys(accountId: accountId, seq: seq, numbers: row[1], in: db)
-        try removeOrder(accountId: accountId, seq: seq, sortKey: row[2], id: id, in: db)
-        try db.cachedStatement(sql: "DELETE FROM phonebookWords WHERE rowid = ?").execute(arguments: [seq])
-        try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
-        try db.cachedStatement(sql: "UPDATE user SET forwardingEntryId = NULL WHERE accountId = ? AND forwardingEntryId = ?")
-            .execute(arguments: [accountId, id])
-        try db.cachedStatement(sql: "DELETE FROM phonebookEntry WHERE seq = ?").execute(arguments: [seq])
-        return true
     }
 
     public func syncedEntries(accountId: String, interfaceId: String) async throws -> [String: SyncedEntryState] {
@@ -270,12 +254,12 @@ extension SQLiteStore {
 
     public func deleteEntries(accountId: String, seqs: [Int64]) async throws -> Int {
         var deleted = 0
-        // In slices, so other writers get turns during a large removal.
-        for start in stride(from: 0, to: seqs.count, by: 2_000) {
-            let slice = Array(seqs[start..<min(start + 2_000, seqs.count)])
-            deleted += try await write { db in
-                try slice.reduce(0) { count, seq in count + (try Self.removeEntry(accountId: accountId, seq: seq, in: db) ? 1 : 0) }
-            }
+        // In row order (a run's unseen entries come in no order at all), and in slices, so
+        // other writers get turns during a large removal.
+        let seqs = seqs.sorted()
+        for start in stride(from: 0, to: seqs.count, by: Self.entriesPerRemovalTransaction) {
+            let slice = Array(seqs[start..<min(start + Self.entriesPerRemovalTransaction, seqs.count)])
+            deleted += try await write { db in try Self.removeEntries(accountId: accountId, seqs: slice, in: db) }
         }
         return deleted
     }
