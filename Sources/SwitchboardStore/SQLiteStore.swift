@@ -74,6 +74,7 @@ public final class SQLiteStore: SwitchboardStore {
     /// when this returns. Lookup connections then drop the snapshot they keep
     /// between lookups, so a lookup that starts after a write was acknowledged
     /// sees it (see `LookupConnections`).
+    ///
     /// A full disk (SQLite cannot grow the database or its WAL) is `SwitchboardError.storageFull`;
     /// the transaction was rolled back.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
