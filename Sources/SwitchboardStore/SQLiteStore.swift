@@ -89,15 +89,15 @@ public final class SQLiteStore: SwitchboardStore {
     /// The size the WAL is cut back to when it starts over (32 MiB, one automatic checkpoint's worth).
     static let walSizeLimitBytes = 32 << 20
 
-    /// Closes the database; used at shutdown so the WAL is checkpointed: the database file
-    /// alone then holds everything. The WAL is emptied but keeps its size (`.restart`, not
-    /// `.truncate`): GRDB writes to a database whose WAL file is empty when it opens it, and
-    /// that write would keep a server from starting on a full disk, where it could still
-    /// answer caller ID.
+    /// Closes the database; used at shutdown so the WAL is checkpointed and truncated: the
+    /// database file alone then holds everything, and a backup restored over it after a
+    /// clean stop is read as it is. (Only emptying the WAL would let a cleanly stopped server
+    /// start on a full disk, where GRDB writes to a database whose WAL file is empty; but the
+    /// frames left in it stay valid, and would be read over a restored file. Not done.)
     public func close() throws {
         lookupConnections?.endSnapshots()
         if let pool = writer as? DatabasePool {
-            _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.restart) }
+            _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             try pool.close()
         } else if let queue = writer as? DatabaseQueue {
             try queue.close()

@@ -111,27 +111,6 @@ import Testing
         }
     }
 
-    /// A server stopped cleanly opens its database again without writing to it, so it can
-    /// start, and answer caller ID, on a full disk: the stop empties the WAL but keeps its
-    /// file (GRDB writes to a database whose WAL file is empty when it opens it).
-    @Test func aCleanRestartWritesNothingBeforeServing() async throws {
-        let directory = TestServer.makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try await TestServer.start(dataDirectory: directory)
-        let op = try await first.client()
-        let kept = try await op.call("phonebook.create", ["name": "Kept", "numbers": [["type": "phone", "number": "+49 30 5550101"]]])
-        try await first.stop()
-
-        let files = ["switchboard.sqlite", "switchboard.sqlite-wal"].map { URL(fileURLWithPath: directory).appendingPathComponent($0) }
-        let before = try files.map { try Data(contentsOf: $0) }
-        #expect(before[1].count > 0)
-        let second = try await TestServer.start(dataDirectory: directory)
-        #expect(try files.map { try Data(contentsOf: $0) } == before)
-        let again = try await second.client()
-        #expect(try await again.call("phonebook.lookup", ["number": "+49305550101"])["entry"]?["id"] == kept["id"])
-        try await second.stop()
-    }
-
     @Test func firstStartCreatesAccountAndPrivateTokenFile() async throws {
         try await withTestServer { server in
             let path = (server.dataDirectory as NSString).appendingPathComponent("operator.token")
