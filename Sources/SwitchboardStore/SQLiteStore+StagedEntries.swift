@@ -179,14 +179,20 @@ extension SQLiteStore {
         return db.changesCount > 0
     }
 
-    /// Removes the number keys of a stored entry, published or staged. `numbers`: the
-    /// row's stored numbers, which list the keys it was indexed with.
-    static func removeNumberKeys(accountId: String, seq: Int64, numbers: String, in db: Database) throws {
-        let delete = try db.cachedStatement(sql: "DELETE FROM phonebookNumber WHERE accountId = ? AND key = ? AND entrySeq = ?")
-        for key in EntryIndexTexts.keys(of: PhonebookEntryRow.decodeNumbers(numbers)) {
-            try delete.execute(arguments: [accountId, key, seq])
+    /// Removes the number keys of stored entries, published or staged. `numbers`: each row's
+    /// stored numbers, which list the keys it was indexed with. The published keys go in key
+    /// order, so a large removal touches each page of the index once.
+    static func removeNumberKeys(accountId: String, of entries: [(seq: Int64, numbers: String)], in db: Database) throws {
+        var keys: [(key: String, seq: Int64)] = []
+        for entry in entries {
+            for key in EntryIndexTexts.keys(of: PhonebookEntryRow.decodeNumbers(entry.numbers)) { keys.append((key, entry.seq)) }
         }
-        try db.cachedStatement(sql: "DELETE FROM phonebookNumberStaged WHERE entrySeq = ?").execute(arguments: [seq])
+        // Keys are ASCII, where String's order is the index's byte order.
+        keys.sort { $0.key != $1.key ? $0.key < $1.key : $0.seq < $1.seq }
+        let delete = try db.cachedStatement(sql: "DELETE FROM phonebookNumber WHERE accountId = ? AND key = ? AND entrySeq = ?")
+        for (key, seq) in keys { try delete.execute(arguments: [accountId, key, seq]) }
+        let staged = try db.cachedStatement(sql: "DELETE FROM phonebookNumberStaged WHERE entrySeq = ?")
+        for entry in entries { try staged.execute(arguments: [entry.seq]) }
     }
 }
 
@@ -203,23 +209,19 @@ extension SQLiteStore {
     /// row (a million unseen entries took 7 minutes one by one).
     static func removeEntries(accountId: String, seqs: [Int64], in db: Database) throws -> Int {
         var found: [(seq: Int64, id: String)] = []
-        var keys: [(key: String, seq: Int64)] = []
+        var numbers: [(seq: Int64, numbers: String)] = []
         var order: [(sortKey: Data, id: String)] = []
         let select = try db.cachedStatement(sql: "SELECT id, numbers, sortKey FROM phonebookEntry WHERE seq = ? AND accountId = ?")
         for seq in seqs {
             guard let row = try Row.fetchOne(select, arguments: [seq, accountId]) else { continue }
             let id: String = row[0]
             found.append((seq, id))
-            // The keys it was indexed under are the ones its stored numbers list.
-            for key in EntryIndexTexts.keys(of: PhonebookEntryRow.decodeNumbers(row[1])) { keys.append((key, seq)) }
+            numbers.append((seq, row[1]))
             order.append((row[2], id))
         }
         guard !found.isEmpty else { return 0 }
 
-        // Keys are ASCII, where String's order is the index's byte order.
-        keys.sort { $0.key != $1.key ? $0.key < $1.key : $0.seq < $1.seq }
-        let deleteKey = try db.cachedStatement(sql: "DELETE FROM phonebookNumber WHERE accountId = ? AND key = ? AND entrySeq = ?")
-        for (key, seq) in keys { try deleteKey.execute(arguments: [accountId, key, seq]) }
+        try removeNumberKeys(accountId: accountId, of: numbers, in: db)
         order.sort { a, b in
             let byKey = Self.compareBytes(a.sortKey, b.sortKey)
             return byKey != 0 ? byKey < 0 : a.id < b.id
@@ -234,7 +236,7 @@ extension SQLiteStore {
             let unforward = try db.cachedStatement(sql: "UPDATE user SET forwardingEntryId = NULL WHERE accountId = ? AND forwardingEntryId = ?")
             for entry in found where targets.contains(entry.id) { try unforward.execute(arguments: [accountId, entry.id]) }
         }
-        let byRow = try ["DELETE FROM phonebookNumberStaged WHERE entrySeq = ?", "DELETE FROM phonebookOrderStaged WHERE entrySeq = ?",
+        let byRow = try ["DELETE FROM phonebookOrderStaged WHERE entrySeq = ?",
                          "DELETE FROM phonebookWords WHERE rowid = ?", "DELETE FROM phonebookDigits WHERE rowid = ?",
                          "DELETE FROM phonebookEntry WHERE seq = ?"].map { try db.cachedStatement(sql: $0) }
         for statement in byRow {

@@ -35,6 +35,31 @@ import Testing
         try await store.entries(accountId: "acc_a", numberKey: "e164:\(number)").map(\.displayName).sorted()
     }
 
+    /// A data directory migrated only up to `migration`, with account acc_a, and rows `fill`
+    /// writes as that schema had them.
+    static func oldDataDirectory(upTo migration: String, _ fill: @escaping @Sendable (Database) throws -> Void) async throws -> EntryAnswerTests.Directory {
+        let directory = try EntryAnswerTests.Directory()
+        let queue = try DatabaseQueue(path: directory.path)
+        try SQLiteStore.migrator.migrate(queue, upTo: migration)
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO account (id, name, region, timeZone, createdAt) VALUES ('acc_a', 'A', 'DE', 'Europe/Berlin', ?)",
+                           arguments: [Self.date])
+            try fill(db)
+        }
+        try queue.close()
+        return directory
+    }
+
+    /// An entry row as the schemas before stored answers held it; returns its `seq`.
+    static func insertOldRow(_ keyed: KeyedEntry, in db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO phonebookEntry (id, accountId, source, sortKey, displayName, numbers, createdAt, updatedAt)
+            VALUES (?, 'acc_a', 'S', ?, ?, ?, ?, ?)
+            """, arguments: [keyed.entry.id, Data(keyed.sortKey), keyed.entry.displayName,
+                             PhonebookEntryRow.encodeNumbers(keyed.entry.numbers), Self.date, Self.date])
+        return db.lastInsertedRowID
+    }
+
     /// Index rows of the store: number keys and order rows, published and staged.
     struct IndexRows: Equatable {
         var keys = 0, stagedKeys = 0, order = 0, stagedOrder = 0
@@ -147,30 +172,17 @@ import Testing
     /// A data directory from before staging (keys indexed by entry with a foreign key, the
     /// order an index of the entry table): its rows survive the upgrade and leave with their entries.
     @Test func indexRowsFromBeforeTheUpgradeAreKeptAndRemovedWithTheirEntries() async throws {
-        let directory = try EntryAnswerTests.Directory()
-        defer { directory.remove() }
-        do {
-            let queue = try DatabaseQueue(path: directory.path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "2026-12-06-entry-answers-follow-rows")
-            try await queue.write { db in
-                try db.execute(sql: "INSERT INTO account (id, name, region, timeZone, createdAt) VALUES ('acc_a', 'A', 'DE', 'Europe/Berlin', ?)",
-                               arguments: [Self.date])
-                for (i, number) in ["+49301111", "+49302222", "+49303333"].enumerated() {
-                    let keyed = Self.entry("pbe_\(i)", name: "Old \(2 - i)", numbers: [number])
-                    try db.execute(sql: """
-                        INSERT INTO phonebookEntry (id, accountId, source, sortKey, displayName, numbers, createdAt, updatedAt)
-                        VALUES (?, 'acc_a', 'S', ?, ?, ?, ?, ?)
-                        """, arguments: [keyed.entry.id, Data(keyed.sortKey), keyed.entry.displayName,
-                                         PhonebookEntryRow.encodeNumbers(keyed.entry.numbers), Self.date, Self.date])
-                    for key in keyed.entry.numbers[0].lookupKeys {
-                        try db.execute(sql: "INSERT INTO phonebookNumber (accountId, key, entrySeq) VALUES ('acc_a', ?, ?)",
-                                       arguments: [key, db.lastInsertedRowID])
-                    }
+        let directory = try await Self.oldDataDirectory(upTo: "2026-12-06-entry-answers-follow-rows") { db in
+            for (i, number) in ["+49301111", "+49302222", "+49303333"].enumerated() {
+                let keyed = Self.entry("pbe_\(i)", name: "Old \(2 - i)", numbers: [number])
+                let seq = try Self.insertOldRow(keyed, in: db)
+                for key in keyed.entry.numbers[0].lookupKeys {
+                    try db.execute(sql: "INSERT INTO phonebookNumber (accountId, key, entrySeq) VALUES ('acc_a', ?, ?)", arguments: [key, seq])
                 }
-                #expect(try db.indexes(on: "phonebookNumber").contains { $0.name == "phonebookNumber_entry" })
             }
-            try queue.close()
+            #expect(try db.indexes(on: "phonebookNumber").contains { $0.name == "phonebookNumber_entry" })
         }
+        defer { directory.remove() }
         let store = try SQLiteStore(path: directory.path)
         defer { try? store.close() }
         #expect(try await Self.found(store, "+49301111") == ["Old 2"])
@@ -248,28 +260,15 @@ import Testing
 
     /// Entries a run staged before the staged keys' table was rebuilt are published after it.
     @Test func entriesStagedBeforeTheKeysTableWasRebuiltArePublishedAfterIt() async throws {
-        let directory = try EntryAnswerTests.Directory()
-        defer { directory.remove() }
-        do {
-            let queue = try DatabaseQueue(path: directory.path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "2026-12-06-entry-order-staged")
-            try await queue.write { db in
-                try db.execute(sql: "INSERT INTO account (id, name, region, timeZone, createdAt) VALUES ('acc_a', 'A', 'DE', 'Europe/Berlin', ?)",
-                               arguments: [Self.date])
-                let keyed = Self.entry("pbe_s", name: "Staged", numbers: ["+49307777"])
-                try db.execute(sql: """
-                    INSERT INTO phonebookEntry (id, accountId, source, sortKey, displayName, numbers, createdAt, updatedAt)
-                    VALUES (?, 'acc_a', 'S', ?, ?, ?, ?, ?)
-                    """, arguments: [keyed.entry.id, Data(keyed.sortKey), keyed.entry.displayName,
-                                     PhonebookEntryRow.encodeNumbers(keyed.entry.numbers), Self.date, Self.date])
-                let seq = db.lastInsertedRowID
-                for key in keyed.entry.numbers[0].lookupKeys {
-                    try db.execute(sql: "INSERT INTO phonebookNumberStaged (entrySeq, accountId, key) VALUES (?, 'acc_a', ?)", arguments: [seq, key])
-                }
-                try db.execute(sql: "INSERT INTO phonebookOrderStaged (entrySeq) VALUES (?)", arguments: [seq])
+        let directory = try await Self.oldDataDirectory(upTo: "2026-12-06-entry-order-staged") { db in
+            let keyed = Self.entry("pbe_s", name: "Staged", numbers: ["+49307777"])
+            let seq = try Self.insertOldRow(keyed, in: db)
+            for key in keyed.entry.numbers[0].lookupKeys {
+                try db.execute(sql: "INSERT INTO phonebookNumberStaged (entrySeq, accountId, key) VALUES (?, 'acc_a', ?)", arguments: [seq, key])
             }
-            try queue.close()
+            try db.execute(sql: "INSERT INTO phonebookOrderStaged (entrySeq) VALUES (?)", arguments: [seq])
         }
+        defer { directory.remove() }
         let store = try SQLiteStore(path: directory.path)
         defer { try? store.close() }
         #expect(try await Self.indexRows(store) == IndexRows(keys: 0, stagedKeys: 2, order: 0, stagedOrder: 1))

@@ -130,7 +130,7 @@ extension SQLiteStore {
             try db.cachedStatement(sql: "INSERT INTO phonebookWords (rowid, text) VALUES (?, ?)").execute(arguments: [seq, texts.words])
         }
         guard !unchanged.contains(.numbers) else { return }
-        try removeNumberKeys(accountId: entry.accountId, seq: seq, numbers: oldNumbers, in: db)
+        try removeNumberKeys(accountId: entry.accountId, of: [(seq, oldNumbers)], in: db)
         try db.cachedStatement(sql: "DELETE FROM phonebookDigits WHERE rowid = ?").execute(arguments: [seq])
         let numberStatement = try db.cachedStatement(sql: "INSERT INTO phonebookNumber (entrySeq, accountId, key) VALUES (?, ?, ?)")
         for key in texts.keys {
