@@ -57,6 +57,7 @@ let package = Package(
         .target(name: "SwitchboardServices", dependencies: [
             "SwitchboardCore", "SwitchboardPhone", "SwitchboardCollation", "SwitchboardConnectors",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // sqlite3_config() options (variadic, so C): set once before the first connection.

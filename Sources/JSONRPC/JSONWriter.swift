@@ -83,6 +83,11 @@ struct ByteSink: ~Copyable {
         out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
     }
 
+    /// Forgets what was written (the memory stays).
+    mutating func removeAll() {
+        count = 0
+    }
+
     /// Everything written, as an array.
     func bytes() -> [UInt8] {
         Array(UnsafeBufferPointer(start: base, count: count))
@@ -386,6 +391,24 @@ public struct JSONStreamWriter: ~Copyable {
     /// Bytes written so far: with `withBytes`, values written here can be kept
     /// and copied into another writer later (`serialized`).
     public var byteCount: Int { sink.byteCount }
+
+    /// Forgets everything written (keeping the memory): the writer starts over.
+    public mutating func removeAll() {
+        sink.removeAll()
+        needsComma = false
+    }
+
+    /// `object`, a JSON object serialised by a `JSONStreamWriter`, with the fields
+    /// `body` writes after its own.
+    public mutating func extending(object bytes: UnsafeRawBufferPointer, _ body: (inout JSONStreamWriter) -> Void) {
+        precondition(bytes.count >= 2 && bytes.last == UInt8(ascii: "}"), "a serialised object")
+        separate()
+        sink.append(UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count - 1))
+        needsComma = bytes.count > 2
+        body(&self)
+        sink.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
 
     /// Starts a value that stands alone (no comma before it), e.g. the next
     /// of several kept values.

@@ -21,6 +21,8 @@ public final class Application: Sendable {
     public let interfaces: InterfaceService
     public let syncs: SyncService
     public let events: EventBus
+    /// Caller-ID answers of E.164 numbers kept ready in memory (nil: none; see `CallerIDIndex`).
+    public let callerIDIndex: CallerIDIndex?
     public let logger: Logger
     /// For connectors that speak HTTP; shut down with the application.
     let http: HTTPClient
@@ -36,6 +38,8 @@ public final class Application: Sendable {
         users = UserService(store: store)
         apiKeys = APIKeyService(store: store)
         phonebook = PhonebookService(store: store)
+        callerIDIndex = CallerIDIndex(
+            store: store, options: .init(memoryLimit: configuration.callerIdMemoryMiB << 20), logger: logger, renderer: { RowAnswers() })
         let sync = configuration.sync
         var httpConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: 5, allowCycles: false),
@@ -68,6 +72,7 @@ public final class Application: Sendable {
             logger.warning("marked an interrupted sync run failed", metadata: ["run": "\(run.id)", "interface": "\(run.interfaceId)"])
         }
         app.renderPendingAnswers()
+        try app.callerIDIndex?.start()
         return app
     }
 
@@ -99,6 +104,13 @@ public final class Application: Sendable {
         await answerRendering.withLock({ $0 })?.value
     }
 
+    /// Returns once the caller-ID index has built every account that changed or is
+    /// new (benchmarks and tests wait for it; lookups are answered all along).
+    public func callerIDIndexBuilt() async {
+        guard let index = callerIDIndex else { return }
+        while index.stats.pending > 0 || index.isBuilding { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
     func methodTable() -> MethodTable {
         MethodTable(Methods.all(self), requestTimeout: .seconds(configuration.limits.requestTimeoutSeconds))
     }
@@ -111,6 +123,7 @@ public final class Application: Sendable {
             await rendering.value
         }
         await syncs.stopAll()
+        callerIDIndex?.close()
         try? await http.shutdown()
         do { try store.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
     }

@@ -192,6 +192,85 @@ final class LookupConnections: Sendable {
         }
     }
 
+    /// `answerSQL`'s columns (numbers as NULL: only suffix matches read them) and
+    /// the key, for an account's keys in a range, in key order (the order of
+    /// `phonebookNumber`'s clustered key: no sorting).
+    static let scanSQL = """
+        SELECT e.id, e.source, e.displayName, e.company, e.updatedAt, NULL, e.answer, n.key
+        FROM phonebookNumber n JOIN phonebookEntry e ON e.seq = n.entrySeq
+        WHERE n.accountId = ?1 AND n.key >= ?2 AND n.key < ?3 ORDER BY n.key
+        """
+
+    /// Visits every entry indexed under a key that starts with `keyPrefix` in
+    /// `accountId`, with the key, in key order, all in one snapshot. Runs on a
+    /// connection of its own (a long read must not hold a lookup's connection).
+    /// Returns false at the first row without a rendered answer.
+    func scan(accountId: String, keyPrefix: String, _ visit: (UTF8Text, EntryRowView) throws -> Void) throws -> Bool {
+        var upper = Array(keyPrefix.utf8)
+        precondition(!upper.isEmpty && upper[upper.count - 1] < 0x7F, "an ASCII key prefix")
+        upper[upper.count - 1] += 1
+        return try withOwnConnection(Self.scanSQL) { statement in
+            sqlite3_bind_text(statement, 1, accountId, -1, sqliteTransient)
+            sqlite3_bind_text(statement, 2, keyPrefix, -1, sqliteTransient)
+            _ = upper.withUnsafeBufferPointer { upper in
+                upper.baseAddress!.withMemoryRebound(to: CChar.self, capacity: upper.count) {
+                    sqlite3_bind_text(statement, 3, $0, Int32(upper.count), sqliteTransient)
+                }
+            }
+            return try Self.rows(statement) { statement in
+                guard let view = Self.view(statement), let key = Self.bytes(statement, 7) else { return false }
+                try visit(key, view)
+                return true
+            }
+        }
+    }
+
+    /// Every account's id.
+    func accountIds() throws -> [String] {
+        var ids: [String] = []
+        _ = try withOwnConnection("SELECT id FROM account ORDER BY id") { statement in
+            try Self.rows(statement) { statement in
+                ids.append(Self.text(statement, 0) ?? "")
+                return true
+            }
+        }
+        return ids
+    }
+
+    /// Runs `body` with `sql` prepared on a connection opened for it and closed after,
+    /// inside one read transaction.
+    private func withOwnConnection<R>(_ sql: String, _ body: (OpaquePointer) throws -> R) throws -> R {
+        var database: OpaquePointer?
+        guard sqlite3_open_v2(path, &database, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let database else {
+            let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(database)
+            throw Failure(description: "scan connection: \(message)")
+        }
+        defer { sqlite3_close_v2(database) }
+        sqlite3_busy_timeout(database, 10_000)
+        sqlite3_exec(database, "PRAGMA mmap_size = 17179869184", nil, nil, nil)
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(database, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw Failure(description: "scan statement: \(String(cString: sqlite3_errmsg(database)))")
+        }
+        defer { sqlite3_finalize(statement) }
+        // One statement reads in one snapshot by itself; BEGIN is not needed.
+        return try body(statement)
+    }
+
+    /// Steps `statement` to its end, calling `row` on each result row until it returns
+    /// false; false if it did.
+    private static func rows(_ statement: OpaquePointer, _ row: (OpaquePointer) throws -> Bool) throws -> Bool {
+        while true {
+            let step = sqlite3_step(statement)
+            if step == SQLITE_DONE { return true }
+            guard step == SQLITE_ROW else {
+                throw Failure(description: "scan: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))))")
+            }
+            guard try row(statement) else { return false }
+        }
+    }
+
     /// Runs `answerSQL` or `lookupSQL` and calls `row` on each result row until it returns false; false if it did.
     @discardableResult
     private func step(answers: Bool, accountId: String, key: String, _ row: (OpaquePointer) throws -> Bool) throws -> Bool {

@@ -7,4 +7,13 @@ extension SQLiteStore: ImmediateLookups {
         guard let lookupConnections else { return false }
         return try lookupConnections.visit(accountId: accountId, key: numberKey, visit)
     }
+
+    public func visitKeyedEntriesNow(accountId: String, keyPrefix: String, _ visit: (UTF8Text, EntryRowView) throws -> Void) throws -> Bool {
+        guard let lookupConnections else { return false }
+        return try lookupConnections.scan(accountId: accountId, keyPrefix: keyPrefix, visit)
+    }
+
+    public func accountIdsNow() throws -> [String]? {
+        try lookupConnections?.accountIds()
+    }
 }

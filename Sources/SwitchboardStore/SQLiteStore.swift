@@ -2,6 +2,7 @@ import CSQLiteOptions
 import Foundation
 import GRDB
 import SwitchboardCore
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode behind a GRDB `DatabasePool`.
 ///
@@ -19,6 +20,8 @@ public final class SQLiteStore: SwitchboardStore {
     /// How each entry's caller-ID answer is rendered and kept with it; nil
     /// keeps none (lookups then build their answers from the entries).
     let answerFormat: EntryAnswerFormat?
+    /// Which accounts' phonebooks each write changed (see `PhonebookChanges`).
+    let phonebookChanges = PhonebookChanges()
 
     /// Opens (creating if needed) the database file and migrates it. With an
     /// `answerFormat`, stored answers of another format are cleared (to be
@@ -40,6 +43,7 @@ public final class SQLiteStore: SwitchboardStore {
         self.answerFormat = answerFormat
         try Self.migrator.migrate(writer)
         if let answerFormat { try Self.adopt(answerFormat, in: writer) }
+        try writer.writeWithoutTransaction { db in try phonebookChanges.install(on: db) }
     }
 
     /// Process-wide SQLite options, set before the first connection opens (see `CSQLiteOptions`).
@@ -72,18 +76,34 @@ public final class SQLiteStore: SwitchboardStore {
 
     /// Every write of the store goes through here: one transaction, committed
     /// when this returns. Lookup connections then drop the snapshot they keep
-    /// between lookups, so a lookup that starts after a write was acknowledged
-    /// sees it (see `LookupConnections`).
+    /// between lookups, and the accounts whose phonebooks changed are told
+    /// (`PhonebookChanges`), so a lookup that starts after a write was
+    /// acknowledged sees it (see `LookupConnections`, `CallerIDIndex`).
     ///
     /// A full disk (SQLite cannot grow the database or its WAL) is `SwitchboardError.storageFull`;
     /// the transaction was rolled back.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
-        defer { lookupConnections?.dataChanged() }
+        let changed = Mutex<Set<String>>([])
+        defer {
+            lookupConnections?.dataChanged()
+            phonebookChanges.committed(changed.withLock { $0 })
+        }
+        let changes = phonebookChanges
         do {
-            return try await writer.write(updates)
+            return try await writer.write { db in
+                // Taken before the commit, on the writer's thread: the next write cannot have begun.
+                defer { changed.withLock { $0 = changes.take() } }
+                return try updates(db)
+            }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             throw SwitchboardError.storageFull
         }
+    }
+
+    /// Calls `observer` after every write that changed phonebook entries or their
+    /// number keys, with the accounts whose they were, before the write returns.
+    public func observePhonebookChanges(_ observer: @escaping @Sendable (Set<String>) -> Void) {
+        phonebookChanges.observe(observer)
     }
 
     /// The size the WAL is cut back to when it starts over (32 MiB, one automatic checkpoint's worth).

@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds to wait for a remote system (default 20).") var remoteTimeoutSeconds: Int?
     @Option(help: "Directory CSV interfaces may read local files from (default: none, local files refused).") var csvDirectory: String?
     @Option(help: "Seconds between scheduler passes (due syncs, provisioning, data removal; default 15).") var schedulerIntervalSeconds: Int?
+    @Option(help: "Most memory in MiB for caller-ID answers kept ready in memory (default 2048; 0: none, lookups read the database).") var callerIdMemoryMib: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env SWITCHBOARD_LOG_LEVEL; default info).") var logLevel: String?
 
     func run() async throws {
@@ -45,6 +46,7 @@ struct Serve: AsyncParsableCommand {
         flags["csvDirectory"] = csvDirectory
         flags["schedulerIntervalSeconds"] = schedulerIntervalSeconds.map(String.init)
         flags["logLevel"] = logLevel
+        flags["callerIdMemoryMib"] = callerIdMemoryMib.map(String.init)
         let environment = ProcessInfo.processInfo.environment
         let file: [UInt8]?
         if let config {

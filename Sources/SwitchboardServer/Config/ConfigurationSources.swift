@@ -7,7 +7,7 @@ import JSONRPC
 /// The keys are the same everywhere: `dataDir`, `listen`, `region`,
 /// `maxLineBytes`, `maxConnections`, `idleBeforeLoginSeconds`,
 /// `requestTimeoutSeconds`, `maxBatch`, `slowReaderSeconds`, `logLevel`, `provisioningDelaySeconds`,
-/// `remoteTimeoutSeconds`, `csvDirectory`, `schedulerIntervalSeconds` (env: upper snake
+/// `remoteTimeoutSeconds`, `csvDirectory`, `schedulerIntervalSeconds`, `callerIdMemoryMib` (env: upper snake
 /// case with the prefix, e.g. `SWITCHBOARD_MAX_LINE_BYTES`).
 public enum ConfigurationSources {
     public struct Invalid: Error, CustomStringConvertible {
@@ -18,6 +18,7 @@ public enum ConfigurationSources {
         "dataDir", "listen", "region", "maxLineBytes", "maxConnections", "idleBeforeLoginSeconds",
         "requestTimeoutSeconds", "maxBatch", "slowReaderSeconds", "logLevel",
         "provisioningDelaySeconds", "remoteTimeoutSeconds", "csvDirectory", "schedulerIntervalSeconds",
+        "callerIdMemoryMib",
     ]
 
     public static func envName(_ key: String) -> String {
@@ -80,6 +81,7 @@ public enum ConfigurationSources {
         if let v = try int("provisioningDelaySeconds", 0...30 * 86_400) { config.sync.provisioningDelaySeconds = v }
         if let v = try int("remoteTimeoutSeconds", 1...3_600) { config.sync.remoteTimeoutSeconds = v }
         if let v = try int("schedulerIntervalSeconds", 1...3_600) { config.sync.schedulerIntervalSeconds = v }
+        if let v = try int("callerIdMemoryMib", 0...1_048_576) { config.callerIdMemoryMiB = v }
         if let dir = values["csvDirectory"], !dir.isEmpty { config.sync.csvDirectory = dir }
         return config
     }

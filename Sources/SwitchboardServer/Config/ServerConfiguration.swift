@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: String = "info"
     public var limits = Limits()
     public var sync = Sync()
+    /// Most memory, in MiB, the in-memory caller-ID index may take (0: none; lookups read the database).
+    public var callerIdMemoryMiB: Int = 2_048
 
     /// Interfaces and syncs.
     public struct Sync: Sendable, Equatable {

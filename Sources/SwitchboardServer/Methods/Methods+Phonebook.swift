@@ -38,10 +38,18 @@ extension Methods {
                 try params.expectOnly(Params.lookupFields)
                 let accountId = call.principal.accountId
                 guard let region = regions.now(accountId: accountId, userId: call.principal.userId) else { return nil }
+                let number = try params.string("number", maxLength: 64)
+                // A caller ID in E.164 that the in-memory index keeps: no database read.
+                if let index = app.callerIDIndex, PhoneNumbers.fastLookupKey(number) != nil,
+                    let answer = index.withMatchPart(accountId: accountId, e164: number, {
+                        RowAnswers.answer(matchPart: $0, e164: number, region: region)
+                    })
+                {
+                    return answer
+                }
                 // Written straight from the matching rows: no entries are built.
                 let rows = RowAnswers()
-                guard let result = try book.lookupNow(
-                    accountId: accountId, number: try params.string("number", maxLength: 64), region: region, capture: rows.capture)
+                guard let result = try book.lookupNow(accountId: accountId, number: number, region: region, capture: rows.capture)
                 else { return nil }
                 return rows.answer(result, region: region)
             }) { params, call in
@@ -145,31 +153,44 @@ extension JSONStreamWriter {
         _ r: LookupOutcome<C>, region: String, best: (inout JSONStreamWriter, C) -> Void, candidate: (inout JSONStreamWriter, C) -> Void
     ) {
         object { w in
-            w.key("entry")
-            if let entry = r.best { best(&w, entry) } else { w.null() }
-            w.field("user", r.user.map(JSONValue.user) ?? .null)
-            w.field("match", r.match?.rawValue)
-            w.field("ambiguous", r.ambiguous)
-            w.field("candidateCount", Int64(r.candidates.count))
-            // Enough to tell the entries apart and fetch one; the best is also `entry`, in
-            // full, so a caller-ID answer does not carry the same entry twice.
-            w.field("candidates", array: r.candidates.prefix(JSONValue.lookupCandidateLimit), candidate)
-            w.field("normalized", object: { w in
-                w.field("input", r.query)
-                w.field("region", region)
-                if let n = r.normalized {
-                    w.field("e164", n.e164)
-                    w.field("national", n.national)
-                    w.field("international", n.international)
-                    w.field("numberRegion", n.region)
-                    w.field("type", n.type.rawValue)
-                    w.field("valid", n.isValid)
-                    w.field("extension", n.extension)
-                } else if r.match == .e164 {
-                    w.field("e164", r.query)  // already E.164: matched without parsing
-                }
-            })
+            w.lookupMatchFields(r, best: best, candidate: candidate)
+            w.lookupNormalized(query: r.query, normalized: r.normalized, match: r.match, region: region)
         }
+    }
+
+    /// The fields of a caller-ID answer that depend only on the entries that
+    /// matched (what `CallerIDIndex` keeps, as an object of their own).
+    mutating func lookupMatchFields<C>(
+        _ r: LookupOutcome<C>, best: (inout JSONStreamWriter, C) -> Void, candidate: (inout JSONStreamWriter, C) -> Void
+    ) {
+        key("entry")
+        if let entry = r.best { best(&self, entry) } else { null() }
+        field("user", r.user.map(JSONValue.user) ?? .null)
+        field("match", r.match?.rawValue)
+        field("ambiguous", r.ambiguous)
+        field("candidateCount", Int64(r.candidates.count))
+        // Enough to tell the entries apart and fetch one; the best is also `entry`, in
+        // full, so a caller-ID answer does not carry the same entry twice.
+        field("candidates", array: r.candidates.prefix(JSONValue.lookupCandidateLimit), candidate)
+    }
+
+    /// The field of a caller-ID answer that says how the number was read.
+    mutating func lookupNormalized(query: String, normalized: PhoneNumber?, match: LookupMatch?, region: String) {
+        field("normalized", object: { w in
+            w.field("input", query)
+            w.field("region", region)
+            if let n = normalized {
+                w.field("e164", n.e164)
+                w.field("national", n.national)
+                w.field("international", n.international)
+                w.field("numberRegion", n.region)
+                w.field("type", n.type.rawValue)
+                w.field("valid", n.isValid)
+                w.field("extension", n.extension)
+            } else if match == .e164 {
+                w.field("e164", query)  // already E.164: matched without parsing
+            }
+        })
     }
 }
 
@@ -258,8 +279,9 @@ extension JSONStreamWriter {
 /// Writes the rows of a caller-ID lookup answered on the event loop as
 /// they are read (a row is only readable while it is visited): each one's
 /// full JSON (the answer the store keeps with it, copied) and summary, then
-/// the answer from those bytes, all in one buffer.
-final class RowAnswers {
+/// the answer from those bytes, all in one buffer. Also renders what the
+/// caller-ID index keeps (`withMatchPart`), from the same bytes by the same code.
+final class RowAnswers: CallerIDAnswerRenderer {
     private var scratch = JSONStreamWriter(capacity: 4_096)
     /// By `LookupRow.tag`: where each row's full JSON and summary are.
     private var written: [(full: Range<Int>, summary: Range<Int>)] = []
@@ -283,5 +305,28 @@ final class RowAnswers {
             best: { w, row in w.serializedCopy(of: written[row.tag].full) },
             candidate: { w, row in w.serializedCopy(of: written[row.tag].summary) })
         return .fragment(scratch.fragment(start..<scratch.byteCount))
+    }
+
+    func withMatchPart<R>(_ r: LookupOutcome<LookupRow>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let start = scratch.byteCount
+        scratch.startStandaloneValue()
+        scratch.object { w in
+            w.lookupMatchFields(
+                r, best: { w, row in w.serializedCopy(of: written[row.tag].full) },
+                candidate: { w, row in w.serializedCopy(of: written[row.tag].summary) })
+        }
+        defer {
+            scratch.removeAll()
+            written.removeAll(keepingCapacity: true)
+        }
+        return scratch.withBytes(start..<scratch.byteCount, body)
+    }
+
+    /// A caller-ID answer from the index: the entries' part it keeps (`withMatchPart`) and
+    /// the part of this request. The same bytes as `answer` for the same rows.
+    static func answer(matchPart: UnsafeRawBufferPointer, e164 number: String, region: String) -> JSONValue {
+        .fragment(JSONFragment { w in
+            w.extending(object: matchPart) { w in w.lookupNormalized(query: number, normalized: nil, match: .e164, region: region) }
+        })
     }
 }
