@@ -87,6 +87,8 @@ public final class CallerIDIndex: Sendable {
         var changes: [String: UInt64] = [:]
         /// Accounts to build, and when (after their quiet period).
         var due: [String: ContinuousClock.Instant] = [:]
+        /// The account being built.
+        var building: String?
         var closed = false
         var bytes: Int { tables.values.reduce(0) { $0 + $1.bytes } }
     }
@@ -109,7 +111,6 @@ public final class CallerIDIndex: Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     /// Lookups answered here (for tests and `stats`).
     private let answered = Atomic<Int>(0)
-    private let building = Atomic<Bool>(false)
     private let closing = Atomic<Bool>(false)
 
     /// Nil when the store cannot read synchronously or the limit is 0.
@@ -170,7 +171,7 @@ public final class CallerIDIndex: Sendable {
     public var answeredCount: Int { answered.load(ordering: .relaxed) }
 
     /// Whether a table is being built now.
-    public var isBuilding: Bool { building.load(ordering: .relaxed) }
+    public var isBuilding: Bool { state.withLock { $0.building != nil } }
 
     /// Whether `accountId` is answered from memory now.
     public func isIndexed(accountId: String) -> Bool {
@@ -203,6 +204,7 @@ public final class CallerIDIndex: Sendable {
                 if state.closed { return .stop }
                 if let (account, _) = state.due.first(where: { $0.value <= now }) {
                     state.due[account] = nil
+                    state.building = account
                     return .build(account)
                 }
                 return .wait(state.due.values.min().map { $0 - now })
@@ -222,8 +224,7 @@ public final class CallerIDIndex: Sendable {
     }
 
     private func build(_ account: String) {
-        building.store(true, ordering: .relaxed)
-        defer { building.store(false, ordering: .relaxed) }
+        defer { state.withLock { $0.building = nil } }
         let (version, budget) = state.withLock { state in
             (state.changes[account, default: 0], options.memoryLimit - state.bytes)
         }

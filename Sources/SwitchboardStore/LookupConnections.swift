@@ -248,7 +248,9 @@ final class LookupConnections: Sendable {
         }
         defer { sqlite3_close_v2(database) }
         sqlite3_busy_timeout(database, 10_000)
-        sqlite3_exec(database, "PRAGMA mmap_size = 17179869184", nil, nil, nil)
+        // Read through the page cache, not mapped: a scan of a whole phonebook would otherwise
+        // leave the file's pages in this process's resident memory.
+        sqlite3_exec(database, "PRAGMA mmap_size = 0", nil, nil, nil)
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(database, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
             throw Failure(description: "scan statement: \(String(cString: sqlite3_errmsg(database)))")

@@ -115,14 +115,16 @@ struct InlineRequests: AsyncParsableCommand {
     @Option var requests: Int = 500_000
     @Option(help: "Entries seeded (hits ask for +4930 numbers among the first half).") var entries: Int = 1_000_000
     @Option(help: "hit: seeded +4930 numbers; miss: unknown +4931 numbers; miss-us: unknown +1 202 numbers; ping: system.ping.") var kind: Kind = .hit
+    @Option(help: "Memory for the caller-ID index in MiB, as `serve` takes it (0: lookups read the database).") var callerIdMemoryMib: Int = ServerConfiguration().callerIdMemoryMiB
 
     func validate() throws {
+        guard callerIdMemoryMib >= 0 else { throw ValidationError("--caller-id-memory-mib must be 0 or more") }
         guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
         guard entries >= 2 else { throw ValidationError("--entries must be at least 2 (hits ask for numbers of the first half)") }
     }
 
     func run() async throws {
-        let (app, _) = try await openForBench(dataDir: dataDir)
+        let (app, _) = try await openForBench(dataDir: dataDir) { $0.callerIdMemoryMiB = callerIdMemoryMib }
         let token = try String(contentsOfFile: (dataDir as NSString).appendingPathComponent("operator.token"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let bench = try await InlineBench(app: app, token: token)
@@ -200,6 +202,12 @@ func openForBench(dataDir: String, configure: (inout ServerConfiguration) -> Voi
     await app.answersRendered()
     if ContinuousClock.now - started > .seconds(1) {
         print(String(format: "rendered the stored answers first, in %.1f s", seconds(ContinuousClock.now - started)))
+    }
+    let indexing = ContinuousClock.now
+    await app.callerIDIndexBuilt()
+    if let stats = app.callerIDIndex?.stats, stats.numbers > 0 {
+        print(String(format: "caller-ID index built in %.1f s: %d numbers, %d MiB",
+                     seconds(ContinuousClock.now - indexing), stats.numbers, stats.bytes >> 20))
     }
     return (app, try await app.accounts.list(PageRequest(limit: 1)).items[0].id)
 }
