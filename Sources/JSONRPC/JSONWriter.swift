@@ -318,6 +318,26 @@ public struct JSONFragment: Sendable, Hashable {
         body(&writer)
         bytes = writer.sink.bytes()
     }
+
+    /// `object`, a JSON object serialised by a `JSONStreamWriter`, with the fields `body`
+    /// writes after its own: copied once, into an array of the exact size (caller-ID
+    /// answers kept ready in memory are answered this way).
+    public init(extending object: UnsafeRawBufferPointer, _ body: (inout JSONStreamWriter) -> Void) {
+        precondition(object.count >= 2 && object.last == UInt8(ascii: "}"), "a serialised object")
+        var tail = JSONStreamWriter(capacity: 256)
+        tail.needsComma = object.count > 2
+        body(&tail)
+        tail.sink.append(UInt8(ascii: "}"))
+        let head = object.count - 1
+        bytes = tail.sink.withBytes(0..<tail.sink.byteCount) { tail in
+            [UInt8](unsafeUninitializedCapacity: head + tail.count) { buffer, count in
+                let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+                base.copyMemory(from: object.baseAddress!, byteCount: head)
+                if let source = tail.baseAddress { (base + head).copyMemory(from: source, byteCount: tail.count) }
+                count = head + tail.count
+            }
+        }
+    }
 }
 
 /// Writes JSON straight to bytes, without building `JSONValue`s: for answers
@@ -332,7 +352,7 @@ public struct JSONFragment: Sendable, Hashable {
 ///     }
 public struct JSONStreamWriter: ~Copyable {
     var sink = ByteSink()
-    private var needsComma = false
+    fileprivate(set) var needsComma = false
 
     public init() {}
 
@@ -396,18 +416,6 @@ public struct JSONStreamWriter: ~Copyable {
     public mutating func removeAll() {
         sink.removeAll()
         needsComma = false
-    }
-
-    /// `object`, a JSON object serialised by a `JSONStreamWriter`, with the fields
-    /// `body` writes after its own.
-    public mutating func extending(object bytes: UnsafeRawBufferPointer, _ body: (inout JSONStreamWriter) -> Void) {
-        precondition(bytes.count >= 2 && bytes.last == UInt8(ascii: "}"), "a serialised object")
-        separate()
-        sink.append(UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count - 1))
-        needsComma = bytes.count > 2
-        body(&self)
-        sink.append(UInt8(ascii: "}"))
-        needsComma = true
     }
 
     /// Starts a value that stands alone (no comma before it), e.g. the next

@@ -39,8 +39,9 @@ extension Methods {
                 let accountId = call.principal.accountId
                 guard let region = regions.now(accountId: accountId, userId: call.principal.userId) else { return nil }
                 let number = try params.string("number", maxLength: 64)
-                // A caller ID in E.164 that the in-memory index keeps: no database read.
-                if let index = app.callerIDIndex, PhoneNumbers.fastLookupKey(number) != nil,
+                // A caller ID in E.164 that the in-memory index keeps: no database read. (The index
+                // takes exactly the "+digits" numbers `PhoneNumbers.fastLookupKey` takes.)
+                if let index = app.callerIDIndex,
                     let answer = index.withMatchPart(accountId: accountId, e164: number, {
                         RowAnswers.answer(matchPart: $0, e164: number, region: region)
                     })
@@ -325,8 +326,6 @@ final class RowAnswers: CallerIDAnswerRenderer {
     /// A caller-ID answer from the index: the entries' part it keeps (`withMatchPart`) and
     /// the part of this request. The same bytes as `answer` for the same rows.
     static func answer(matchPart: UnsafeRawBufferPointer, e164 number: String, region: String) -> JSONValue {
-        .fragment(JSONFragment { w in
-            w.extending(object: matchPart) { w in w.lookupNormalized(query: number, normalized: nil, match: .e164, region: region) }
-        })
+        .fragment(JSONFragment(extending: matchPart) { w in w.lookupNormalized(query: number, normalized: nil, match: .e164, region: region) })
     }
 }
