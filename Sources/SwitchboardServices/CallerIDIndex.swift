@@ -53,31 +53,69 @@ public final class CallerIDIndex: Sendable {
     }
 
     /// Memory the parts are copied into, freed with the last table (or builder) holding it.
-    final class Chunks: @unchecked Sendable {
+    final class Chunks: @unchecked Sendable {  // written only by the builder, before the table is shared
         var list: [UnsafeMutableRawBufferPointer] = []
         deinit { for chunk in list { chunk.deallocate() } }
     }
 
-    /// The kept answers of one account. Immutable once built.
-    final class Table: Sendable {
-        /// Packed key (`packedKey`) → where its bytes are: chunk << 48 | offset << 24 | count.
-        let slots: [UInt64: UInt64]
+    /// The kept answers of one account. Immutable once built; a lookup holds it
+    /// (see `table(accountId:)`) for as long as it copies from it.
+    public final class Table: @unchecked Sendable {  // immutable after init
+        /// Open addressing, linear probing, a power of two at most half full: each slot is
+        /// (packed key, location) side by side, so a probe is one cache line where a
+        /// `Dictionary` touches three. Key 0 marks an empty slot (no packed key is 0).
+        /// Location: chunk << 48 | offset << 24 | count.
+        private let slots: UnsafeMutableBufferPointer<(key: UInt64, location: UInt64)>
+        private let mask: Int
         let chunks: Chunks
         let numbers: Int
         let bytes: Int
 
-        init(slots: [UInt64: UInt64], chunks: Chunks, numbers: Int, bytes: Int) {
-            self.slots = slots
+        init(_ parts: [(key: UInt64, location: UInt64)], chunks: Chunks, bytes: Int) {
+            var capacity = 16
+            while capacity < parts.count * 2 { capacity <<= 1 }
+            slots = .allocate(capacity: capacity)
+            slots.initialize(repeating: (0, 0))
+            mask = capacity - 1
+            var numbers = 0
+            for part in parts {
+                var i = Self.slot(part.key, mask)
+                while slots[i].key != 0, slots[i].key != part.key { i = (i + 1) & mask }
+                if slots[i].key == 0 { numbers += 1 }
+                slots[i] = part
+            }
             self.chunks = chunks
             self.numbers = numbers
-            self.bytes = bytes
+            self.bytes = bytes + capacity * MemoryLayout<(UInt64, UInt64)>.stride
+        }
+
+        deinit { slots.deallocate() }
+
+        /// A multiplicative hash's top bits (keys are decimal numbers: their low bits are not spread).
+        @inline(__always)
+        private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+            Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        }
+
+        /// The kept part for a caller ID in E.164 ("+" and 7 to 15 digits), during `body`; nil when none.
+        public func withPart<R>(e164 number: String, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+            var number = number
+            guard let key = number.withUTF8({ CallerIDIndex.packedKey($0) }) else { return nil }
+            return withPart(key, body)
         }
 
         func withPart<R>(_ key: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-            guard let location = slots[key] else { return nil }
+            var i = Self.slot(key, mask)
+            while true {
+                let slot = slots[i]
+                if slot.key == key { break }
+                if slot.key == 0 { return nil }
+                i = (i + 1) & mask
+            }
+            let location = slots[i].location
             let chunk = chunks.list[Int(location >> 48)]
             let offset = Int((location >> 24) & 0xFF_FFFF), count = Int(location & 0xFF_FFFF)
-            return body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(chunk)[offset..<(offset + count)]))
+            return body(UnsafeRawBufferPointer(start: chunk.baseAddress! + offset, count: count))
         }
     }
 
@@ -112,6 +150,8 @@ public final class CallerIDIndex: Sendable {
     /// Lookups answered here (for tests and `stats`).
     private let answered = Atomic<Int>(0)
     private let closing = Atomic<Bool>(false)
+    /// Moves whenever a table is dropped or installed (see `epoch`).
+    private let changes = Atomic<UInt64>(0)
 
     /// Nil when the store cannot read synchronously or the limit is 0.
     public init?(
@@ -141,7 +181,11 @@ public final class CallerIDIndex: Sendable {
     public func close() {
         closing.store(true, ordering: .relaxed)
         let wasClosed = state.withLock { state in
-            defer { state.closed = true; state.tables = [:] }
+            defer {
+                state.closed = true
+                state.tables = [:]
+                changes.add(1, ordering: .sequentiallyConsistent)
+            }
             return state.closed
         }
         guard !wasClosed else { return }
@@ -149,14 +193,27 @@ public final class CallerIDIndex: Sendable {
         stopped.wait()
     }
 
+    /// Moves (before the store's write returns) whenever any account's table is
+    /// dropped or a new one installed: a table taken by `table(accountId:)` may be
+    /// used again, without asking, while the epoch is the one read before taking it.
+    public var epoch: UInt64 { changes.load(ordering: .sequentiallyConsistent) }
+
+    /// The account's table, if it is kept now.
+    public func table(accountId: String) -> Table? {
+        state.withLock { $0.tables[accountId] }
+    }
+
+    /// Counts a lookup answered from a table (for tests and benchmarks).
+    public func countAnswered() {
+        answered.add(1, ordering: .relaxed)
+    }
+
     /// The entries' part of the answer for `number` — a caller ID already in E.164
     /// ("+" and 7 to 15 digits, as `PhoneNumbers.fastLookupKey` takes it) — in
     /// `accountId`, during `body`; nil when it is not kept (ask SQLite).
     public func withMatchPart<R>(accountId: String, e164 number: String, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        guard let key = Self.packedKey(number.utf8) else { return nil }
-        guard let table = state.withLock({ $0.tables[accountId] }) else { return nil }
-        guard let result = table.withPart(key, body) else { return nil }
-        answered.add(1, ordering: .relaxed)
+        guard let result = table(accountId: accountId)?.withPart(e164: number, body) else { return nil }
+        countAnswered()
         return result
     }
 
@@ -185,7 +242,10 @@ public final class CallerIDIndex: Sendable {
             var dropped: [Table] = []
             for account in accounts {
                 state.changes[account, default: 0] &+= 1
-                if let table = state.tables.removeValue(forKey: account) { dropped.append(table) }
+                if let table = state.tables.removeValue(forKey: account) {
+                    dropped.append(table)
+                    changes.add(1, ordering: .sequentiallyConsistent)
+                }
                 state.due[account] = due
             }
             return dropped
@@ -272,7 +332,10 @@ public final class CallerIDIndex: Sendable {
         let table = builder.table()
         let kept = state.withLock { state -> Bool in
             guard !state.closed, state.changes[account, default: 0] == version else { return false }
-            if table.numbers > 0 { state.tables[account] = table }
+            if table.numbers > 0 {
+                state.tables[account] = table
+                changes.add(1, ordering: .sequentiallyConsistent)
+            }
             return true
         }
         if kept, table.numbers > 0 {
@@ -303,15 +366,16 @@ public final class CallerIDIndex: Sendable {
 
     /// Collects a table's parts in chunks (growing to 16 MiB), within a budget.
     struct TableBuilder {
-        var slots: [UInt64: UInt64] = [:]
+        var parts: [(key: UInt64, location: UInt64)] = []
         let chunks = Chunks()
         var used = 0
         var bytes = 0
         let budget: Int
         var full = false
         static let maxChunk = 1 << 24
-        /// Dictionary slot and bookkeeping per number, counted against the budget.
-        static let overheadPerNumber = 32
+        /// A number's slots in the table (at most half full: up to four 16-byte slots) and
+        /// while building, counted against the budget.
+        static let overheadPerNumber = 80
 
         init(budget: Int) {
             self.budget = budget
@@ -324,18 +388,18 @@ public final class CallerIDIndex: Sendable {
             if chunks.list.isEmpty || used + part.count > chunks.list[chunks.list.count - 1].count {
                 guard chunks.list.count < 1 << 16 else { full = true; return }
                 let size = max(part.count, min(Self.maxChunk, 65_536 << min(chunks.list.count, 8)))
-                guard bytes + size + (slots.count + 1) * Self.overheadPerNumber <= budget else { full = true; return }
+                guard bytes + size + (parts.count + 1) * Self.overheadPerNumber <= budget else { full = true; return }
                 chunks.list.append(.allocate(byteCount: size, alignment: 8))
                 bytes += size
                 used = 0
             }
             chunks.list[chunks.list.count - 1].baseAddress!.advanced(by: used).copyMemory(from: source, byteCount: part.count)
-            slots[key] = UInt64(chunks.list.count - 1) << 48 | UInt64(used) << 24 | UInt64(part.count)
+            parts.append((key, UInt64(chunks.list.count - 1) << 48 | UInt64(used) << 24 | UInt64(part.count)))
             used += part.count
         }
 
         func table() -> Table {
-            Table(slots: slots, chunks: chunks, numbers: slots.count, bytes: bytes + slots.count * Self.overheadPerNumber)
+            Table(parts, chunks: chunks, bytes: bytes)
         }
     }
 }

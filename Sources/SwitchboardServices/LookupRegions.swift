@@ -23,7 +23,9 @@ public final class LookupRegions: Sendable {
         self.book = book
     }
 
-    private var generation: UInt64? { book.immediateLookups?.writeGeneration }
+    /// The store's write generation now (nil: regions are not kept). A region
+    /// `now` returns after this was read is at least as fresh as this generation.
+    public var generation: UInt64? { book.immediateLookups?.writeGeneration }
 
     /// The region, if it is known for the current generation (never waits).
     public func now(accountId: String, userId: String?) -> String? {

@@ -54,6 +54,12 @@ struct SeedPhonebook: AsyncParsableCommand {
 
 /// In-process caller-ID lookups against a seeded data directory: p50/p99.
 struct LookupLatency: AsyncParsableCommand {
+    static func report(_ label: String, lookups: Int, hits: Int, samples: inout [Double]) {
+        samples.sort()
+        let p50 = samples[samples.count / 2], p99 = samples[samples.count * 99 / 100]
+        print("\(label): lookups \(lookups)  hits \(hits)  p50 \(String(format: "%.1f", p50)) µs  p99 \(String(format: "%.1f", p99)) µs")
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "lookup",
         abstract: "Time phonebook lookups in-process (no network) with numbers in mixed formats.")
@@ -90,10 +96,37 @@ struct LookupLatency: AsyncParsableCommand {
                 if result.best != nil { hits += 1 }
                 samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
             }
-            samples.sort()
-            let p50 = samples[samples.count / 2], p99 = samples[samples.count * 99 / 100]
-            print("\(label): lookups \(lookups)  hits \(hits)  p50 \(String(format: "%.1f", p50)) µs  p99 \(String(format: "%.1f", p99)) µs")
+            Self.report(label, lookups: lookups, hits: hits, samples: &samples)
         }
+        // What a connection does with a caller ID in E.164: the request line in, the answer out,
+        // from the caller-ID index (the lookups above call the service, which reads the database).
+        let token = try String(contentsOfFile: (dataDir as NSString).appendingPathComponent("operator.token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let bench = try await InlineBench(app: app, token: token)
+        var out: [UInt8] = []
+        // Until the caller's region is kept (the login's own write makes it stale once): a request
+        // is answered on the event loop only then, as in a connection.
+        let warm = Array(#"{"jsonrpc":"2.0","id":0,"method":"phonebook.lookup","params":{"number":"+49300000000"}}"#.utf8)
+        for _ in 0..<200 where !warm.withUnsafeBytes({ bench.answer($0, into: &out) }) {
+            await bench.answerAsync(warm, into: &out)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        var samples: [Double] = []
+        samples.reserveCapacity(lookups)
+        var hits = 0
+        let clock = ContinuousClock()
+        for i in 0..<lookups {
+            let index = Int.random(in: 0..<(entries / 2), using: &generator.random)
+            let line = Array(String(format: #"{"jsonrpc":"2.0","id":%d,"method":"phonebook.lookup","params":{"number":"+4930%07d"}}"#, i, index).utf8)
+            out.removeAll(keepingCapacity: true)
+            let start = clock.now
+            let answered = line.withUnsafeBytes { bench.answer($0, into: &out) }
+            let elapsed = clock.now - start
+            if answered, out.count > 300 { hits += 1 }
+            samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+        }
+        let indexed = app.callerIDIndex?.isIndexed(accountId: accountId) == true ? "from the caller-ID index" : "not indexed: from the database"
+        Self.report("E.164 caller ID as a request line (parse to answer; \(indexed))", lookups: lookups, hits: hits, samples: &samples)
         print("max RSS: \(maxRSSMegabytes()) MiB")
         await app.close()
     }

@@ -19,6 +19,8 @@ public final class Session: Sendable {
     private let state = Mutex(State())
     /// Server-to-client notifications, drained by the connection's writer task.
     let events: AsyncStream<ByteBuffer>.Continuation
+    /// What this connection's inline caller-ID lookups keep between requests.
+    let lookupMemo = Mutex(LookupMemo())
 
     init(id: Int, remoteAddress: String, events: AsyncStream<ByteBuffer>.Continuation) {
         self.id = id

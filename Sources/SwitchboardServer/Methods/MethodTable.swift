@@ -97,6 +97,12 @@ public struct MethodTable: Sendable {
     /// method exists and the session may call it. Returns what the handler gets.
     func authorize(_ name: String, _ session: Session) throws(RPCError) -> (MethodSpec, Call) {
         guard let spec = methods[name] else { throw RPCError.methodNotFound(name) }
+        return try authorize(spec, session)
+    }
+
+    /// `spec`'s access rule for the session (the one place roles are decided).
+    func authorize(_ spec: MethodSpec, _ session: Session) throws(RPCError) -> (MethodSpec, Call) {
+        let name = spec.name
         var principal: Principal? = nil
         if case .roles = spec.access {
             guard let current = session.principal else {
@@ -124,10 +130,11 @@ public struct MethodTable: Sendable {
     /// path (the method is not inline, or its inline handler cannot answer
     /// now). Access is checked exactly as by `invoke`; its refusals are answers.
     func invokeInline(_ name: String, _ params: Params, _ session: Session) -> Result<JSONValue, any Error>? {
-        if let spec = methods[name], !spec.inline { return nil }
+        guard let found = methods[name] else { return .failure(RPCError.methodNotFound(name)) }
+        guard found.inline else { return nil }
         let spec: MethodSpec, call: Call
         do {
-            (spec, call) = try authorize(name, session)
+            (spec, call) = try authorize(found, session)
         } catch {
             return .failure(error)
         }

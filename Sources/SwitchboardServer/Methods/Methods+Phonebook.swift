@@ -37,15 +37,13 @@ extension Methods {
             MethodSpec("phonebook.lookup", .anyRole, inline: { params, call in
                 try params.expectOnly(Params.lookupFields)
                 let accountId = call.principal.accountId
-                guard let region = regions.now(accountId: accountId, userId: call.principal.userId) else { return nil }
+                guard let (region, table) = LookupMemo.current(in: call.session, for: call.principal, regions: regions, index: app.callerIDIndex)
+                else { return nil }
                 let number = try params.string("number", maxLength: 64)
-                // A caller ID in E.164 that the in-memory index keeps: no database read. (The index
+                // A caller ID in E.164 that the caller-ID index keeps: no database read. (The index
                 // takes exactly the "+digits" numbers `PhoneNumbers.fastLookupKey` takes.)
-                if let index = app.callerIDIndex,
-                    let answer = index.withMatchPart(accountId: accountId, e164: number, {
-                        RowAnswers.answer(matchPart: $0, e164: number, region: region)
-                    })
-                {
+                if let table, let answer = table.withPart(e164: number, { RowAnswers.answer(matchPart: $0, e164: number, region: region) }) {
+                    app.callerIDIndex?.countAnswered()
                     return answer
                 }
                 // Written straight from the matching rows: no entries are built.
