@@ -139,15 +139,20 @@ public struct RPCEngine<Context: Sendable>: Sendable {
     /// always go to the async path).
     public func handleInline(message: JSONValue, context: Context, invokeInline: InvokeInline, into out: inout [UInt8]) -> Bool {
         guard case .object = message else { return false }
-        let wrote: Bool
         switch check(message) {
         case .valid(let request, let params):
-            guard let result = invokeInline(request.method, params, context) else { return false }
-            wrote = finish(request, result, context: context, into: &out)
+            return handleInline(request: request, params: params, context: context, invokeInline: invokeInline, into: &out)
         case let refusal:
-            wrote = answer(refusal, context: context, into: &out)
+            if answer(refusal, context: context, into: &out) { out.append(0x0A) }
+            return true
         }
-        if wrote { out.append(0x0A) }
+    }
+
+    /// `handleInline(message:)` for a request whose envelope is known to be valid
+    /// (`Request.canonical`, or `check`).
+    public func handleInline(request: Request, params: Params, context: Context, invokeInline: InvokeInline, into out: inout [UInt8]) -> Bool {
+        guard let result = invokeInline(request.method, params, context) else { return false }
+        if finish(request, result, context: context, into: &out) { out.append(0x0A) }
         return true
     }
 

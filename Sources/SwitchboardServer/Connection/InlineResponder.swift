@@ -137,6 +137,10 @@ struct InlineLines {
     /// Appends the answer to `line` (if any) and returns true, or returns
     /// false having appended nothing: the line must go to the request loop.
     func answer(_ line: UnsafeRawBufferPointer, session: Session, into out: inout [UInt8]) -> Bool {
+        // The shape clients write (a caller-ID lookup from a PBX, a ping) is read without a JSON tree.
+        if let request = Request.canonical(line), let params = request.params {
+            return engine.handleInline(request: request, params: params, context: session, invokeInline: invokeInline, into: &out)
+        }
         switch engine.parse(line) {
         case .blank: return true
         case .message(let message):
