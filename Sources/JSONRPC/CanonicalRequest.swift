@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension Request {
     /// Reads a request line in the one exact shape clients write for a call with an
     /// integer id and at most one string parameter —
@@ -9,10 +15,13 @@ extension Request {
     /// A request read here is the request `JSONParser.parse` and `validate` make of
     /// the same line (`CanonicalRequestTests` checks it line by line). It is the
     /// shape of the PBX's caller-ID lookups, where parsing was a sixth of the cost.
-    public static func canonical(_ line: UnsafeRawBufferPointer) -> Request? {
+    ///
+    /// `methods`: names to reuse rather than make a String of (a name of 16 bytes or more
+    /// is a heap allocation per request otherwise).
+    public static func canonical(_ line: UnsafeRawBufferPointer, methods: [String] = []) -> Request? {
         var reader = CanonicalReader(line)
         guard reader.skip(#"{"jsonrpc":"2.0","id":"#), let id = reader.integer(), reader.skip(#","method":""#),
-            let method = reader.plainString(), !method.isEmpty
+            let method = reader.plainString(reusing: methods), !method.isEmpty
         else { return nil }
         var params = JSONObject()
         if reader.skip(#","params":{"#) {
@@ -42,8 +51,7 @@ private struct CanonicalReader {
     /// Skips `literal` if the bytes at the offset are exactly it.
     mutating func skip(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
-        guard bytes.count - offset >= count else { return false }
-        for i in 0..<count where bytes[offset + i] != literal.utf8Start[i] { return false }
+        guard bytes.count - offset >= count, memcmp(bytes.baseAddress! + offset, literal.utf8Start, count) == 0 else { return false }
         offset += count
         return true
     }
@@ -61,14 +69,19 @@ private struct CanonicalReader {
         return value
     }
 
-    /// The text up to the next `"` (which it skips), if it is all printable ASCII without `\`.
-    mutating func plainString() -> String? {
+    /// The text up to the next `"` (which it skips), if it is all printable ASCII without `\`;
+    /// one of `names` when it is that text.
+    mutating func plainString(reusing names: [String] = []) -> String? {
         let start = offset
         while offset < bytes.count {
             let byte = bytes[offset]
             if byte == 0x22 {
                 defer { offset += 1 }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+                let text = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
+                for var name in names where name.utf8.count == text.count && !text.isEmpty {
+                    if name.withUTF8({ memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }) { return name }
+                }
+                return String(decoding: text, as: UTF8.self)
             }
             guard byte >= 0x20, byte < 0x7F, byte != 0x5C else { return nil }
             offset += 1

@@ -36,6 +36,16 @@ import Testing
         }
     }
 
+    @Test func reusesKnownMethodNamesAndReadsOthersAsWritten() throws {
+        let names = ["phonebook.search", "phonebook.lookup", "system.ping"]  // two of the same length
+        for method in ["phonebook.lookup", "phonebook.search", "phonebook.lookuq", "system.ping", "other"] {
+            let line = #"{"jsonrpc":"2.0","id":5,"method":""# + method + #"","params":{"number":"+4930"}}"#
+            let request = try #require(Array(line.utf8).withUnsafeBytes { Request.canonical($0, methods: names) })
+            #expect(request.method == method)
+            #expect(request.jsonValue == Self.full(line)?.jsonValue)
+        }
+    }
+
     @Test func leavesEveryOtherLineToTheParser() {
         let lines = [
             #"{"jsonrpc": "2.0","id":1,"method":"system.ping"}"#,  // spacing
