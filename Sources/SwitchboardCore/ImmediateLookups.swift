@@ -18,6 +18,6 @@ public protocol ImmediateLookups: Sendable {
     /// Every account's id, read synchronously (nil when this store cannot).
     func accountIdsNow() throws -> [String]?
     /// Calls `observer` after every committed write that changed entries or their
-    /// number keys, with the accounts whose they were, before the write returns.
-    func observePhonebookChanges(_ observer: @escaping @Sendable (Set<String>) -> Void)
+    /// number keys, with the accounts whose they were (nil: any account), before the write returns.
+    func observePhonebookChanges(_ observer: @escaping @Sendable (Set<String>?) -> Void)
 }

@@ -151,7 +151,7 @@ public final class CallerIDIndex: Sendable {
     private let answered = Atomic<Int>(0)
     private let closing = Atomic<Bool>(false)
     /// Moves whenever a table is dropped or installed (see `epoch`).
-    private let changes = Atomic<UInt64>(0)
+    private let epochCounter = Atomic<UInt64>(0)
 
     /// Nil when the store cannot read synchronously or the limit is 0.
     public init?(
@@ -184,7 +184,7 @@ public final class CallerIDIndex: Sendable {
             defer {
                 state.closed = true
                 state.tables = [:]
-                changes.add(1, ordering: .sequentiallyConsistent)
+                epochCounter.add(1, ordering: .sequentiallyConsistent)
             }
             return state.closed
         }
@@ -196,7 +196,7 @@ public final class CallerIDIndex: Sendable {
     /// Moves (before the store's write returns) whenever any account's table is
     /// dropped or a new one installed: a table taken by `table(accountId:)` may be
     /// used again, without asking, while the epoch is the one read before taking it.
-    public var epoch: UInt64 { changes.load(ordering: .sequentiallyConsistent) }
+    public var epoch: UInt64 { epochCounter.load(ordering: .sequentiallyConsistent) }
 
     /// The account's table, if it is kept now.
     public func table(accountId: String) -> Table? {
@@ -235,16 +235,17 @@ public final class CallerIDIndex: Sendable {
         state.withLock { $0.tables[accountId] != nil }
     }
 
-    /// Told by the store after a commit: those accounts' tables are stale.
-    private func changed(_ accounts: Set<String>) {
+    /// Told by the store after a commit: those accounts' tables are stale (nil: every account's).
+    private func changed(_ changedAccounts: Set<String>?) {
         let due = ContinuousClock.now + options.quietPeriod
         let dropped: [Table] = state.withLock { state in
+            let accounts = changedAccounts ?? Set(state.tables.keys).union(state.due.keys).union(state.changes.keys)
             var dropped: [Table] = []
             for account in accounts {
                 state.changes[account, default: 0] &+= 1
                 if let table = state.tables.removeValue(forKey: account) {
                     dropped.append(table)
-                    changes.add(1, ordering: .sequentiallyConsistent)
+                    epochCounter.add(1, ordering: .sequentiallyConsistent)
                 }
                 state.due[account] = due
             }
@@ -334,7 +335,7 @@ public final class CallerIDIndex: Sendable {
             guard !state.closed, state.changes[account, default: 0] == version else { return false }
             if table.numbers > 0 {
                 state.tables[account] = table
-                changes.add(1, ordering: .sequentiallyConsistent)
+                epochCounter.add(1, ordering: .sequentiallyConsistent)
             }
             return true
         }

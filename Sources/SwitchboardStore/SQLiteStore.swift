@@ -83,7 +83,7 @@ public final class SQLiteStore: SwitchboardStore {
     /// A full disk (SQLite cannot grow the database or its WAL) is `SwitchboardError.storageFull`;
     /// the transaction was rolled back.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
-        let changed = Mutex<Set<String>>([])
+        let changed = Mutex<Set<String>?>([])
         defer {
             lookupConnections?.dataChanged()
             phonebookChanges.committed(changed.withLock { $0 })
@@ -101,8 +101,8 @@ public final class SQLiteStore: SwitchboardStore {
     }
 
     /// Calls `observer` after every write that changed phonebook entries or their
-    /// number keys, with the accounts whose they were, before the write returns.
-    public func observePhonebookChanges(_ observer: @escaping @Sendable (Set<String>) -> Void) {
+    /// number keys, with the accounts whose they were (nil: any account), before the write returns.
+    public func observePhonebookChanges(_ observer: @escaping @Sendable (Set<String>?) -> Void) {
         phonebookChanges.observe(observer)
     }
 
@@ -116,6 +116,7 @@ public final class SQLiteStore: SwitchboardStore {
     /// frames left in it stay valid, and would be read over a restored file. Not done.)
     public func close() throws {
         lookupConnections?.endSnapshots()
+        try? writer.writeWithoutTransaction { db in phonebookChanges.remove(from: db) }
         if let pool = writer as? DatabasePool {
             _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             try pool.close()

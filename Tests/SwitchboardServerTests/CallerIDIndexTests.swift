@@ -3,7 +3,9 @@ import JSONRPC
 import Logging
 @testable import SwitchboardServer
 import SwitchboardServices
+@testable import SwitchboardStore
 import SwitchboardTestSupport
+import Synchronization
 import Testing
 
 /// Caller IDs in E.164 are answered from answers kept in memory (`CallerIDIndex`)
@@ -164,6 +166,39 @@ import Testing
             _ = try await globexAdmin.call("phonebook.create", ["name": "Globex Neu", "numbers": [["number": "+49307778899"]]])
             #expect(!index.isIndexed(accountId: globex.accountId))
             #expect(index.isIndexed(accountId: acme.accountId))
+        }
+    }
+
+    /// The store reports every row change of the tables answers are made of, whichever
+    /// statement made it: here raw statements no store method would run.
+    @Test func theStoreReportsEachWritesAccountsBeforeTheWriteReturns() async throws {
+        try await withTestServer { server in
+            let acme = try await AccountFixture.make(on: server, name: "Acme")
+            let admin = try await acme.client("admin", on: server)
+            _ = try await admin.call("phonebook.create", ["name": "Eins", "numbers": [["number": "+49301234567"]]])
+            let store = server.app.store
+            let told = Mutex<[Set<String>?]>([])
+            store.observePhonebookChanges { accounts in told.withLock { $0.append(accounts) } }
+            func write(_ sql: String) async throws -> [Set<String>?] {
+                told.withLock { $0 = [] }
+                try await store.write { db in try db.execute(sql: sql) }
+                return told.withLock { $0 }
+            }
+            let account = acme.accountId
+            // Only a number key (a table without rowids), then only an entry, then a table answers are not made of.
+            #expect(try await write("DELETE FROM phonebookNumber WHERE accountId = '\(account)' AND key LIKE 'suffix:%'") == [[account]])
+            #expect(try await write("UPDATE phonebookEntry SET note = 'x' WHERE accountId = '\(account)'") == [[account]])
+            #expect(try await write("UPDATE apiKey SET label = label || '.'") == [])
+            // A rolled-back write tells too (a rebuild, never a wrong answer), and the next write starts afresh.
+            told.withLock { $0 = [] }
+            await #expect(throws: (any Error).self) {
+                try await store.write { db in
+                    try db.execute(sql: "DELETE FROM phonebookEntry WHERE accountId = '\(account)'")
+                    throw CancellationError()
+                }
+            }
+            #expect(told.withLock { $0 } == [[account]])
+            #expect(try await write("UPDATE apiKey SET label = label || '.'") == [])
         }
     }
 
