@@ -150,6 +150,8 @@ public final class CallerIDIndex: Sendable {
     /// Lookups answered here (for tests and `stats`).
     private let answered = Atomic<Int>(0)
     private let closing = Atomic<Bool>(false)
+    /// Whether `start` ran (only then is there a builder to wait for).
+    private let started = Atomic<Bool>(false)
     /// Moves whenever a table is dropped or installed (see `epoch`).
     private let epochCounter = Atomic<UInt64>(0)
 
@@ -168,6 +170,7 @@ public final class CallerIDIndex: Sendable {
     /// Builds every account's table in the background, then keeps them current.
     public func start() throws {
         let accounts = try source.accountIdsNow() ?? []
+        guard !started.exchange(true, ordering: .sequentiallyConsistent) else { return }
         let now = ContinuousClock.now
         state.withLock { state in
             for account in accounts where state.due[account] == nil { state.due[account] = now }
@@ -188,7 +191,7 @@ public final class CallerIDIndex: Sendable {
             }
             return state.closed
         }
-        guard !wasClosed else { return }
+        guard !wasClosed, started.load(ordering: .sequentiallyConsistent) else { return }
         wake.signal()
         stopped.wait()
     }
@@ -289,7 +292,7 @@ public final class CallerIDIndex: Sendable {
         let (version, budget) = state.withLock { state in
             (state.changes[account, default: 0], options.memoryLimit - state.bytes)
         }
-        let started = ContinuousClock.now
+        let began = ContinuousClock.now
         var builder = TableBuilder(budget: budget)
         let renderer = makeRenderer()
         var groupKey: [UInt8] = []
@@ -342,7 +345,7 @@ public final class CallerIDIndex: Sendable {
         if kept, table.numbers > 0 {
             logger.log(level: table.numbers >= 10_000 ? .info : .debug, "caller-ID index: account ready", metadata: [
                 "account": "\(account)", "numbers": "\(table.numbers)", "bytes": "\(table.bytes)",
-                "duration": "\(ContinuousClock.now - started)",
+                "duration": "\(ContinuousClock.now - began)",
             ])
         }
     }
