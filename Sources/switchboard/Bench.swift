@@ -54,11 +54,6 @@ struct SeedPhonebook: AsyncParsableCommand {
 
 /// In-process caller-ID lookups against a seeded data directory: p50/p99.
 struct LookupLatency: AsyncParsableCommand {
-    static func report(_ label: String, lookups: Int, hits: Int, samples: inout [Double]) {
-        samples.sort()
-        let p50 = samples[samples.count / 2], p99 = samples[samples.count * 99 / 100]
-        print("\(label): lookups \(lookups)  hits \(hits)  p50 \(String(format: "%.1f", p50)) µs  p99 \(String(format: "%.1f", p99)) µs")
-    }
 
     static let configuration = CommandConfiguration(
         commandName: "lookup",
@@ -78,10 +73,7 @@ struct LookupLatency: AsyncParsableCommand {
         let region = try await app.phonebook.region(accountId: accountId, userId: nil)
         var generator = PhonebookGenerator(seed: 7)
         for (label, format) in [("E.164 caller ID (+4930…)", 0), ("national (030 …)", 1), ("international with spaces", 2), ("unknown number", 3)] {
-            var samples: [Double] = []
-            samples.reserveCapacity(lookups)
-            var hits = 0
-            let clock = ContinuousClock()
+            var latencies = Latencies(capacity: lookups)
             for _ in 0..<lookups {
                 let index = Int.random(in: 0..<(entries / 2), using: &generator.random)
                 let number: String = switch format {
@@ -90,13 +82,11 @@ struct LookupLatency: AsyncParsableCommand {
                 case 2: String(format: "+49 30 %07d", index)
                 default: String(format: "+1 555 %07d", index)
                 }
-                let start = clock.now
+                let start = latencies.clock.now
                 let result = try await app.phonebook.lookup(accountId: accountId, number: number, region: region)
-                let elapsed = clock.now - start
-                if result.best != nil { hits += 1 }
-                samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+                latencies.record(since: start, hit: result.best != nil)
             }
-            Self.report(label, lookups: lookups, hits: hits, samples: &samples)
+            latencies.report(label)
         }
         // What a connection does with a caller ID in E.164: the request line in, the answer out,
         // from the caller-ID index (the lookups above call the service, which reads the database).
@@ -109,22 +99,17 @@ struct LookupLatency: AsyncParsableCommand {
             await bench.answerAsync(warm, into: &out)
             try await Task.sleep(for: .milliseconds(10))
         }
-        var samples: [Double] = []
-        samples.reserveCapacity(lookups)
-        var hits = 0
-        let clock = ContinuousClock()
+        var latencies = Latencies(capacity: lookups)
         for i in 0..<lookups {
             let index = Int.random(in: 0..<(entries / 2), using: &generator.random)
             let line = Array(String(format: #"{"jsonrpc":"2.0","id":%d,"method":"phonebook.lookup","params":{"number":"+4930%07d"}}"#, i, index).utf8)
             out.removeAll(keepingCapacity: true)
-            let start = clock.now
+            let start = latencies.clock.now
             let answered = line.withUnsafeBytes { bench.answer($0, into: &out) }
-            let elapsed = clock.now - start
-            if answered, out.count > 300 { hits += 1 }
-            samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+            latencies.record(since: start, hit: answered && out.count > 300)
         }
         let indexed = app.callerIDIndex?.isIndexed(accountId: accountId) == true ? "from the caller-ID index" : "not indexed: from the database"
-        Self.report("E.164 caller ID as a request line (parse to answer; \(indexed))", lookups: lookups, hits: hits, samples: &samples)
+        latencies.report("E.164 caller ID as a request line (parse to answer; \(indexed))")
         print("max RSS: \(maxRSSMegabytes()) MiB")
         await app.close()
     }
@@ -215,6 +200,30 @@ func threadCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// Latencies of one kind of lookup, in µs, and how many found something.
+struct Latencies {
+    let clock = ContinuousClock()
+    private var samples: [Double] = []
+    private var hits = 0
+
+    init(capacity: Int) {
+        samples.reserveCapacity(capacity)
+    }
+
+    mutating func record(since start: ContinuousClock.Instant, hit: Bool) {
+        let elapsed = clock.now - start
+        if hit { hits += 1 }
+        samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+    }
+
+    /// Prints "LABEL: lookups N  hits H  p50 … µs  p99 … µs".
+    mutating func report(_ label: String) {
+        samples.sort()
+        let p50 = samples[samples.count / 2], p99 = samples[samples.count * 99 / 100]
+        print("\(label): lookups \(samples.count)  hits \(hits)  p50 \(String(format: "%.1f", p50)) µs  p99 \(String(format: "%.1f", p99)) µs")
+    }
 }
 
 /// The operator token a data directory holds (for benchmarks that log in as a connection would).

@@ -153,4 +153,20 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("stored number (parse, E.164, display form, lookup keys): ") && $0.contains(" µs per number") })
         #expect(lines.contains { $0.hasPrefix("parse and E.164 only: ") && $0.contains(" µs per number") })
     }
+
+    /// The lookup benchmark on a small seeded book: every E.164 caller ID is found, through the
+    /// service and as a request line answered from the caller-ID index.
+    @Test func benchLookupFindsTheSeededCallerIDsBothWays() throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-lookup-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let seeded = try Binary.run(["bench", "seed-phonebook", "--data-dir", dataDir, "--entries", "40"])
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        let output = try Binary.run(["bench", "lookup", "--data-dir", dataDir, "--entries", "40", "--lookups", "30"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("E.164 caller ID (+4930…): lookups 30  hits 30  p50 ") }, "\(output.stdout)")
+        #expect(lines.contains {
+            $0.hasPrefix("E.164 caller ID as a request line (parse to answer; from the caller-ID index): lookups 30  hits 30  p50 ")
+        }, "\(output.stdout)")
+    }
 }
