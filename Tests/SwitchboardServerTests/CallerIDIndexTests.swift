@@ -259,4 +259,25 @@ import Testing
             for _ in 0..<2 { #expect(await raw.roundTrip(Self.lookup(1, "+49895550299"))?["result"]?["entry"]?["source"] == "S") }
         }
     }
+
+    /// The memory limit is set like every other setting: file, environment, flag; 0 turns the index off.
+    @Test func theMemoryLimitIsASettingAndZeroMeansNoIndex() async throws {
+        #expect(ServerConfiguration().callerIdMemoryMiB == 2_048)
+        #expect(ConfigurationSources.envName("callerIdMemoryMib") == "SWITCHBOARD_CALLER_ID_MEMORY_MIB")
+        let fromFile = try ConfigurationSources.resolve(file: Array(#"{"callerIdMemoryMib":64}"#.utf8), environment: [:], flags: [:])
+        #expect(fromFile.callerIdMemoryMiB == 64)
+        let fromEnvironment = try ConfigurationSources.resolve(
+            file: Array(#"{"callerIdMemoryMib":64}"#.utf8), environment: ["SWITCHBOARD_CALLER_ID_MEMORY_MIB": "0"], flags: [:])
+        #expect(fromEnvironment.callerIdMemoryMiB == 0)
+        #expect(throws: ConfigurationSources.Invalid.self) {
+            try ConfigurationSources.resolve(file: nil, environment: [:], flags: ["callerIdMemoryMib": "-1"])
+        }
+        try await withTestServer(configure: { $0.callerIdMemoryMiB = 0 }) { server in
+            #expect(server.app.callerIDIndex == nil)
+            let op = try await server.client()
+            _ = try await op.call("phonebook.create", ["name": "Ohne Index", "numbers": [["number": "+49301234567"]]])
+            let raw = try await Self.raw(server, token: try server.operatorToken)
+            for _ in 0..<2 { #expect(await raw.roundTrip(Self.lookup(1, "+49301234567"))?["result"]?["entry"]?["name"] == "Ohne Index") }
+        }
+    }
 }
