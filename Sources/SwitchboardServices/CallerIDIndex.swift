@@ -38,7 +38,7 @@ public protocol CallerIDAnswerRenderer: AnyObject {
 /// reads the account in one snapshot and is kept only if no change was told
 /// for the account since it began. See docs/design/caller-id-index.md.
 ///
-/// **Memory.** About the size of the answers (≈ 1 KB per number); accounts are
+/// **Memory.** About the size of the answers (≈ 800 bytes per number); accounts are
 /// indexed while the total stays within `memoryLimit`, the rest are answered
 /// through SQLite.
 public final class CallerIDIndex: Sendable {
@@ -147,7 +147,7 @@ public final class CallerIDIndex: Sendable {
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
-    /// Lookups answered here (for tests and `stats`).
+    /// Lookups answered from a table (`countAnswered`, `answeredCount`).
     private let answered = Atomic<Int>(0)
     private let closing = Atomic<Bool>(false)
     /// Whether `start` ran (only then is there a builder to wait for).
@@ -209,15 +209,6 @@ public final class CallerIDIndex: Sendable {
     /// Counts a lookup answered from a table (for tests and benchmarks).
     public func countAnswered() {
         answered.add(1, ordering: .relaxed)
-    }
-
-    /// The entries' part of the answer for `number` — a caller ID already in E.164
-    /// ("+" and 7 to 15 digits, as `PhoneNumbers.fastLookupKey` takes it) — in
-    /// `accountId`, during `body`; nil when it is not kept (ask SQLite).
-    public func withMatchPart<R>(accountId: String, e164 number: String, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        guard let result = table(accountId: accountId)?.withPart(e164: number, body) else { return nil }
-        countAnswered()
-        return result
     }
 
     public var stats: Stats {

@@ -99,16 +99,21 @@ final class LookupConnections: Sendable {
         let description: String
     }
 
-    private func open() throws -> Slot {
+    /// A read-only connection to the database, mapping up to `mmapSize` bytes of it.
+    private func openReadOnly(mmapSize: Int64, purpose: String) throws -> OpaquePointer {
         var database: OpaquePointer?
-        let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
-        guard sqlite3_open_v2(path, &database, flags, nil) == SQLITE_OK, let database else {
+        guard sqlite3_open_v2(path, &database, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let database else {
             let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close_v2(database)
-            throw Failure(description: "lookup connection: \(message)")
+            throw Failure(description: "\(purpose) connection: \(message)")
         }
         sqlite3_busy_timeout(database, 10_000)
-        sqlite3_exec(database, "PRAGMA mmap_size = 17179869184", nil, nil, nil)
+        sqlite3_exec(database, "PRAGMA mmap_size = \(mmapSize)", nil, nil, nil)
+        return database
+    }
+
+    private func open() throws -> Slot {
+        let database = try openReadOnly(mmapSize: 17_179_869_184, purpose: "lookup")
         var statements: [UInt] = []
         for sql in [Self.lookupSQL, Self.answerSQL, "BEGIN", "COMMIT"] {
             var statement: OpaquePointer?
@@ -240,17 +245,10 @@ final class LookupConnections: Sendable {
     /// Runs `body` with `sql` prepared on a connection opened for it and closed after,
     /// inside one read transaction.
     private func withOwnConnection<R>(_ sql: String, _ body: (OpaquePointer) throws -> R) throws -> R {
-        var database: OpaquePointer?
-        guard sqlite3_open_v2(path, &database, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let database else {
-            let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
-            sqlite3_close_v2(database)
-            throw Failure(description: "scan connection: \(message)")
-        }
-        defer { sqlite3_close_v2(database) }
-        sqlite3_busy_timeout(database, 10_000)
         // Read through the page cache, not mapped: a scan of a whole phonebook would otherwise
         // leave the file's pages in this process's resident memory.
-        sqlite3_exec(database, "PRAGMA mmap_size = 0", nil, nil, nil)
+        let database = try openReadOnly(mmapSize: 0, purpose: "scan")
+        defer { sqlite3_close_v2(database) }
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(database, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
             throw Failure(description: "scan statement: \(String(cString: sqlite3_errmsg(database)))")

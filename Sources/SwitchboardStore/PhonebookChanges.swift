@@ -32,7 +32,8 @@ final class PhonebookChanges: Sendable {
 
     private let pending = Mutex(Pending())
     private let observers = Mutex<[@Sendable (Set<String>?) -> Void]>([])
-    private let hook = Mutex<(database: UInt, hook: UInt)?>(nil)
+    /// The installed hook (`struct switchboard_change_hook *` as a bit pattern), for `remove`.
+    private let hook = Mutex<UInt?>(nil)
 
     /// Called by the hook, inside the writer's transaction; nil: an account that could not be read.
     func record(_ accountId: UnsafeRawBufferPointer?) {
@@ -85,15 +86,13 @@ final class PhonebookChanges: Sendable {
             Unmanaged<PhonebookChanges>.fromOpaque(context).release()
             throw DatabaseError(resultCode: .SQLITE_NOMEM, message: "cannot install the change hook")
         }
-        hook.withLock {
-            $0 = (UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(db.sqliteConnection))), UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(installed))))
-        }
+        hook.withLock { $0 = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(installed))) }
     }
 
     /// Removes the hook (before the writer's connection closes).
     func remove(from db: Database) {
         guard let installed = hook.withLock({ hook in defer { hook = nil }; return hook }) else { return }
-        switchboard_remove_change_hook(db.sqliteConnection, OpaquePointer(bitPattern: installed.hook))
+        switchboard_remove_change_hook(db.sqliteConnection, OpaquePointer(bitPattern: installed))
         Unmanaged.passUnretained(self).release()
     }
 }

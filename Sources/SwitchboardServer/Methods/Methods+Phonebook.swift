@@ -299,21 +299,18 @@ final class RowAnswers: CallerIDAnswerRenderer {
     func answer(_ r: LookupOutcome<LookupRow>, region: String) -> JSONValue {
         let start = scratch.byteCount
         scratch.startStandaloneValue()
-        scratch.lookup(
-            r, region: region,
-            best: { w, row in w.serializedCopy(of: written[row.tag].full) },
-            candidate: { w, row in w.serializedCopy(of: written[row.tag].summary) })
+        scratch.lookup(r, region: region, best: best, candidate: candidate)
         return .fragment(scratch.fragment(start..<scratch.byteCount))
     }
+
+    /// A captured row in full, and as a candidate's summary (copies of what `capture` wrote).
+    private func best(_ w: inout JSONStreamWriter, _ row: LookupRow) { w.serializedCopy(of: written[row.tag].full) }
+    private func candidate(_ w: inout JSONStreamWriter, _ row: LookupRow) { w.serializedCopy(of: written[row.tag].summary) }
 
     func withMatchPart<R>(_ r: LookupOutcome<LookupRow>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let start = scratch.byteCount
         scratch.startStandaloneValue()
-        scratch.object { w in
-            w.lookupMatchFields(
-                r, best: { w, row in w.serializedCopy(of: written[row.tag].full) },
-                candidate: { w, row in w.serializedCopy(of: written[row.tag].summary) })
-        }
+        scratch.object { w in w.lookupMatchFields(r, best: best, candidate: candidate) }
         defer {
             scratch.removeAll()
             written.removeAll(keepingCapacity: true)
