@@ -5,23 +5,30 @@
 public enum JSONWriter {
     /// Appends `value` to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        if case .int(let number) = value {  // a request id: no buffer needed
+            withDecimal(number) { out.append(contentsOf: $0) }
+            return
+        }
         var sink = ByteSink()
         sink.write(value)
         sink.flush(into: &out)
+    }
+
+    /// Appends an ASCII literal.
+    @inline(__always)
+    static func appendLiteral(_ literal: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Appends `prefix`, then `value`, then `suffix` (ASCII literals) in one pass: a response envelope.
     static func write(_ value: JSONValue, between prefix: StaticString, _ id: JSONValue, _ middle: StaticString, _ suffix: StaticString, into out: inout [UInt8]) {
         if case .fragment(let fragment) = value {
             // Already serialised (answers on hot paths): copied once, straight into `out`.
-            var sink = ByteSink(capacity: 64)
-            sink.append(prefix)
-            sink.write(id)
-            sink.append(middle)
-            out.reserveCapacity(out.count + sink.byteCount + fragment.bytes.count + suffix.utf8CodeUnitCount)
-            sink.flush(into: &out)
+            appendLiteral(prefix, into: &out)
+            write(id, into: &out)
+            appendLiteral(middle, into: &out)
             out.append(contentsOf: fragment.bytes)
-            out.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+            appendLiteral(suffix, into: &out)
             return
         }
         var sink = ByteSink()
@@ -31,6 +38,27 @@ public enum JSONWriter {
         sink.write(value)
         sink.append(suffix)
         sink.flush(into: &out)
+    }
+
+    /// Calls `body` with the decimal digits of `value` (in a buffer on the stack).
+    @inline(__always)
+    static func withDecimal<R>(_ value: Int64, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        // Up to 20 characters ("-9223372036854775808"); digits are produced backwards.
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
+        return withUnsafeMutableBytes(of: &digits) { scratch in
+            var i = scratch.count
+            repeat {
+                i -= 1
+                scratch[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                i -= 1
+                scratch[i] = UInt8(ascii: "-")
+            }
+            return body(UnsafeBufferPointer(start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: scratch.count - i))
+        }
     }
 
     public static func serialize(_ value: JSONValue) -> [UInt8] {
@@ -70,13 +98,24 @@ struct ByteSink: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var count = 0
     private var capacity: Int
+    /// False while `base` is memory lent by the caller (`init(lending:)`).
+    private var owned = true
 
     init(capacity: Int = 1_024) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
     }
 
-    deinit { base.deallocate() }
+    /// A sink that writes into `scratch` (e.g. on the stack) until it needs more room.
+    /// It must not outlive `scratch`.
+    init(lending scratch: UnsafeMutableRawBufferPointer) {
+        precondition(scratch.count > 0)
+        capacity = scratch.count
+        base = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        owned = false
+    }
+
+    deinit { if owned { base.deallocate() } }
 
     /// Appends everything written to `out`.
     func flush(into out: inout [UInt8]) {
@@ -99,8 +138,9 @@ struct ByteSink: ~Copyable {
         let newCapacity = max(capacity * 2, count + extra)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.update(from: base, count: count)
-        base.deallocate()
+        if owned { base.deallocate() }
         base = newBase
+        owned = true
         capacity = newCapacity
     }
 
@@ -163,25 +203,7 @@ struct ByteSink: ~Copyable {
     }
 
     mutating func appendInteger(_ value: Int64) {
-        // Up to 20 characters ("-9223372036854775808"); digits are produced backwards.
-        reserve(20)
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
-        let length = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
-            var i = scratch.count
-            repeat {
-                i -= 1
-                scratch[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            if value < 0 {
-                i -= 1
-                scratch[i] = UInt8(ascii: "-")
-            }
-            (base + count).update(from: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self) + i, count: scratch.count - i)
-            return scratch.count - i
-        }
-        count += length
+        JSONWriter.withDecimal(value) { append($0) }
     }
 
     private static let hexDigits: StaticString = "0123456789abcdef"
@@ -318,24 +340,22 @@ public struct JSONFragment: Sendable, Hashable {
         body(&writer)
         bytes = writer.sink.bytes()
     }
+}
 
-    /// `object`, a JSON object serialised by a `JSONStreamWriter`, with the fields `body`
-    /// writes after its own: copied once, into an array of the exact size (caller-ID
-    /// answers kept ready in memory are answered this way).
-    public init(extending object: UnsafeRawBufferPointer, _ body: (inout JSONStreamWriter) -> Void) {
+extension JSONStreamWriter {
+    /// Appends `object`, a JSON object serialised by a `JSONStreamWriter`, with the fields
+    /// `body` writes after its own: copied once, straight into `out` (caller-ID answers
+    /// kept ready in memory are answered this way, into the connection's response).
+    public static func appendObject(_ object: UnsafeRawBufferPointer, extendedBy body: (inout JSONStreamWriter) -> Void, to out: inout [UInt8]) {
         precondition(object.count >= 2 && object.last == UInt8(ascii: "}"), "a serialised object")
-        var tail = JSONStreamWriter(capacity: 256)
-        tail.needsComma = object.count > 2
-        body(&tail)
-        tail.sink.append(UInt8(ascii: "}"))
-        let head = object.count - 1
-        bytes = tail.sink.withBytes(0..<tail.sink.byteCount) { tail in
-            [UInt8](unsafeUninitializedCapacity: head + tail.count) { buffer, count in
-                let base = UnsafeMutableRawPointer(buffer.baseAddress!)
-                base.copyMemory(from: object.baseAddress!, byteCount: head)
-                if let source = tail.baseAddress { (base + head).copyMemory(from: source, byteCount: tail.count) }
-                count = head + tail.count
-            }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: object[..<(object.count - 1)]))
+        // The added fields are a few hundred bytes: written on the stack, then copied.
+        withUnsafeTemporaryAllocation(byteCount: 512, alignment: 1) { scratch in
+            var tail = JSONStreamWriter(sink: ByteSink(lending: scratch))
+            tail.needsComma = object.count > 2
+            body(&tail)
+            tail.sink.append(UInt8(ascii: "}"))
+            tail.sink.flush(into: &out)
         }
     }
 }
@@ -359,6 +379,10 @@ public struct JSONStreamWriter: ~Copyable {
     /// A writer whose buffer starts with room for `capacity` bytes.
     public init(capacity: Int) {
         sink = ByteSink(capacity: capacity)
+    }
+
+    init(sink: consuming ByteSink) {
+        self.sink = sink
     }
 
     @inline(__always)

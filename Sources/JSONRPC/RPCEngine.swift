@@ -129,9 +129,18 @@ public struct RPCEngine<Context: Sendable>: Sendable {
         }
     }
 
+    /// What a method called without suspending gives back: its result as a value, or
+    /// `written` when it appended its result (one JSON value) to the response itself.
+    public enum InlineResult {
+        case value(JSONValue)
+        /// The result is already in `out`, right after the envelope's `"result":`.
+        case written
+    }
+
     /// Calls a method without suspending; nil when the request needs the async path
-    /// (it must then have had no effect).
-    public typealias InvokeInline = (_ method: String, _ params: Params, _ context: Context) -> Result<JSONValue, any Error>?
+    /// (it must then have had no effect). The method may append its result to `out`
+    /// (and say `.written`); otherwise it must leave `out` as it found it.
+    public typealias InvokeInline = (_ method: String, _ params: Params, _ context: Context, _ out: inout [UInt8]) -> Result<InlineResult, any Error>?
 
     /// Answers a parsed message synchronously, under exactly the rules of
     /// `handle(message:context:into:)`, when `invokeInline` can answer it.
@@ -151,7 +160,27 @@ public struct RPCEngine<Context: Sendable>: Sendable {
     /// `handleInline(message:)` for a request whose envelope is known to be valid
     /// (`Request.canonical`, or `check`).
     public func handleInline(request: Request, params: Params, context: Context, invokeInline: InvokeInline, into out: inout [UInt8]) -> Bool {
-        guard let result = invokeInline(request.method, params, context) else { return false }
+        // The envelope goes first, so that a method can write its result straight after it.
+        let start = out.count
+        if let id = request.id { Self.appendResultHead(id: id, into: &out) }
+        let resultStart = out.count
+        guard let outcome = invokeInline(request.method, params, context, &out) else {
+            out.removeSubrange(start..<out.count)
+            return false
+        }
+        if case .success(.written) = outcome, request.id != nil {
+            precondition(out.count > resultStart, "a method that says its result is written wrote it")
+            out.append(UInt8(ascii: "}"))
+            out.append(0x0A)
+            return true
+        }
+        out.removeSubrange(start..<out.count)
+        let result: Result<JSONValue, any Error>
+        switch outcome {
+        case .success(.value(let value)): result = .success(value)
+        case .success(.written): result = .success(.null)  // a notification: nothing is sent
+        case .failure(let error): result = .failure(error)
+        }
         if finish(request, result, context: context, into: &out) { out.append(0x0A) }
         return true
     }
@@ -206,6 +235,14 @@ public struct RPCEngine<Context: Sendable>: Sendable {
 
     public static func appendResult(_ result: JSONValue, id: JSONValue, into out: inout [UInt8]) {
         JSONWriter.write(result, between: #"{"jsonrpc":"2.0","id":"#, id, #","result":"#, "}", into: &out)
+    }
+
+    /// `{"jsonrpc":"2.0","id":<id>,"result":`, the start of `appendResult`'s line: a
+    /// result and `}` complete it.
+    static func appendResultHead(id: JSONValue, into out: inout [UInt8]) {
+        JSONWriter.appendLiteral(#"{"jsonrpc":"2.0","id":"#, into: &out)
+        JSONWriter.write(id, into: &out)
+        JSONWriter.appendLiteral(#","result":"#, into: &out)
     }
 
     public static func appendError(_ error: RPCError, id: JSONValue, into out: inout [UInt8]) {

@@ -143,18 +143,41 @@ import Testing
             }
             var viaInline: [UInt8] = []
             let answered = engine.handleInline(
-                message: message, context: (), invokeInline: { method, params, _ in Result { try Self.call(method, params) } }, into: &viaInline)
+                message: message, context: (), invokeInline: { method, params, _, _ in Result { .value(try Self.call(method, params)) } }, into: &viaInline)
             #expect(answered, "\(line)")
             #expect(viaInline == viaAsync, "\(line)")
+        }
+    }
+
+    @Test func resultsWrittenByTheMethodAreTheSameBytes() async throws {
+        // A method may write its result straight into the response (caller-ID answers do).
+        let writeEcho: RPCEngine<Void>.InvokeInline = { method, params, _, out in
+            guard method == "echo" else { return Result { .value(try Self.call(method, params)) } }
+            JSONWriter.write(.object(params.object), into: &out)
+            return .success(.written)
+        }
+        let lines = [
+            #"{"jsonrpc":"2.0","id":41,"method":"echo","params":{"n":"+4930123"}}"#,
+            #"{"jsonrpc":"2.0","id":"x","method":"echo","params":{"s":"a\nb"}}"#,
+            #"{"jsonrpc":"2.0","method":"echo","params":{"n":1}}"#,
+            #"{"jsonrpc":"2.0","id":-7,"method":"fail"}"#,
+        ]
+        for line in lines {
+            var viaAsync: [UInt8] = Array("before\n".utf8)
+            await engine.handle(line: Array(line.utf8), context: (), into: &viaAsync)
+            let message = try JSONParser.parse(Array(line.utf8))
+            var viaInline: [UInt8] = Array("before\n".utf8)
+            #expect(engine.handleInline(message: message, context: (), invokeInline: writeEcho, into: &viaInline), "\(line)")
+            #expect(String(decoding: viaInline, as: UTF8.self) == String(decoding: viaAsync, as: UTF8.self), "\(line)")
         }
     }
 
     @Test func declinedOrBatchedMessagesAreLeftUntouched() {
         var out: [UInt8] = Array("before".utf8)
         let message = try! JSONParser.parse(Array(#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#.utf8))
-        #expect(!engine.handleInline(message: message, context: (), invokeInline: { _, _, _ in nil }, into: &out))
+        #expect(!engine.handleInline(message: message, context: (), invokeInline: { _, _, _, _ in nil }, into: &out))
         let batch = try! JSONParser.parse(Array(#"[{"jsonrpc":"2.0","id":1,"method":"echo"}]"#.utf8))
-        #expect(!engine.handleInline(message: batch, context: (), invokeInline: { _, _, _ in .success(.null) }, into: &out))
+        #expect(!engine.handleInline(message: batch, context: (), invokeInline: { _, _, _, _ in .success(.value(.null)) }, into: &out))
         #expect(out == Array("before".utf8))
     }
 }

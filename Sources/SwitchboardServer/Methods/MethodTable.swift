@@ -7,9 +7,9 @@ public enum Access: Sendable, Equatable {
     /// Callable before `auth.login`.
     case `public`
     /// Callable by a logged-in session whose role is in the set.
-    case roles(Set<Role>)
+    case roles(RoleSet)
 
-    public static let anyRole = Access.roles(Set(Role.allCases))
+    public static let anyRole = Access.roles(RoleSet(Role.allCases))
     public static let admins = Access.roles([.operator, .admin])
     public static let operatorOnly = Access.roles([.operator])
 
@@ -18,6 +18,35 @@ public enum Access: Sendable, Equatable {
         switch self {
         case .public: true
         case .roles(let roles): roles.contains(role)
+        }
+    }
+}
+
+/// A set of roles as one bit each: the access check runs on every request, and
+/// hashing a role (by its string raw value) was a measurable part of a lookup.
+public struct RoleSet: Sendable, Equatable, Sequence, ExpressibleByArrayLiteral {
+    private var bits: UInt8 = 0
+
+    public init<S: Sequence<Role>>(_ roles: S) {
+        for role in roles { bits |= Self.bit(role) }
+    }
+
+    public init(arrayLiteral roles: Role...) {
+        self.init(roles)
+    }
+
+    public func contains(_ role: Role) -> Bool { bits & Self.bit(role) != 0 }
+
+    public func makeIterator() -> some IteratorProtocol<Role> {
+        Role.allCases.lazy.filter(contains).makeIterator()
+    }
+
+    private static func bit(_ role: Role) -> UInt8 {
+        switch role {
+        case .operator: 1
+        case .admin: 2
+        case .pbx: 4
+        case .user: 8
         }
     }
 }
@@ -33,8 +62,11 @@ public struct MethodSpec: Sendable {
     public typealias Handler = @Sendable (Params, Call) async throws -> JSONValue
     /// A synchronous handler for the event loop. Returns nil when it cannot
     /// answer without waiting (e.g. a cache that must be refilled); it must
-    /// then have had no effect, and the request goes to `handler`.
-    public typealias InlineHandler = @Sendable (Params, Call) throws -> JSONValue?
+    /// then have had no effect, and the request goes to `handler`. It may
+    /// append its result (one JSON value) to the response it is given and
+    /// return `.written`; otherwise it leaves the response alone.
+    public typealias InlineHandler = @Sendable (Params, Call, _ response: inout [UInt8]) throws -> InlineResult?
+    public typealias InlineResult = RPCEngine<Session>.InlineResult
     public let name: String
     public let access: Access
     public let handler: Handler
@@ -63,7 +95,7 @@ public struct MethodSpec: Sendable {
         let inline = handler
         self.name = name
         self.access = access
-        self.inlineHandler = { params, call in try inline(params, call) }
+        self.inlineHandler = { params, call, _ in .value(try inline(params, call)) }
         self.handler = { params, call in try inline(params, call) }
     }
 
@@ -129,7 +161,7 @@ public struct MethodTable: Sendable {
     /// The same without suspending: nil when the request needs the async
     /// path (the method is not inline, or its inline handler cannot answer
     /// now). Access is checked exactly as by `invoke`; its refusals are answers.
-    func invokeInline(_ name: String, _ params: Params, _ session: Session) -> Result<JSONValue, any Error>? {
+    func invokeInline(_ name: String, _ params: Params, _ session: Session, _ response: inout [UInt8]) -> Result<MethodSpec.InlineResult, any Error>? {
         guard let found = methods[name] else { return .failure(RPCError.methodNotFound(name)) }
         guard found.inline else { return nil }
         let spec: MethodSpec, call: Call
@@ -139,8 +171,8 @@ public struct MethodTable: Sendable {
             return .failure(error)
         }
         do {
-            guard let value = try spec.inlineHandler!(params, call) else { return nil }
-            return .success(value)
+            guard let result = try spec.inlineHandler!(params, call, &response) else { return nil }
+            return .success(result)
         } catch {
             return .failure(error)
         }

@@ -34,7 +34,7 @@ extension Methods {
             },
             // Answered on the connection's event loop when the region is known and the
             // number is not a possible extension (see `InlineResponder`); else here.
-            MethodSpec("phonebook.lookup", .anyRole, inline: { params, call in
+            MethodSpec("phonebook.lookup", .anyRole, inline: { params, call, response in
                 try params.expectOnly(Params.lookupFields)
                 let accountId = call.principal.accountId
                 guard let (region, table) = LookupMemo.current(in: call.session, for: call.principal, regions: regions, index: app.callerIDIndex)
@@ -42,15 +42,15 @@ extension Methods {
                 let number = try params.string("number", maxLength: 64)
                 // A caller ID in E.164 that the caller-ID index keeps: no database read. (The index
                 // takes exactly the "+digits" numbers `PhoneNumbers.fastLookupKey` takes.)
-                if let table, let answer = table.withPart(e164: number, { RowAnswers.answer(matchPart: $0, e164: number, region: region) }) {
+                if let table, table.withPart(e164: number, { RowAnswers.append(matchPart: $0, e164: number, region: region, to: &response) }) != nil {
                     app.callerIDIndex?.countAnswered()
-                    return answer
+                    return .written
                 }
                 // Written straight from the matching rows: no entries are built.
                 let rows = RowAnswers()
                 guard let result = try book.lookupNow(accountId: accountId, number: number, region: region, capture: rows.capture)
                 else { return nil }
-                return rows.answer(result, region: region)
+                return .value(rows.answer(result, region: region))
             }) { params, call in
                 try params.expectOnly(Params.lookupFields)
                 let accountId = call.principal.accountId
@@ -318,9 +318,9 @@ final class RowAnswers: CallerIDAnswerRenderer {
         return scratch.withBytes(start..<scratch.byteCount, body)
     }
 
-    /// A caller-ID answer from the index: the entries' part it keeps (`withMatchPart`) and
-    /// the part of this request. The same bytes as `answer` for the same rows.
-    static func answer(matchPart: UnsafeRawBufferPointer, e164 number: String, region: String) -> JSONValue {
-        .fragment(JSONFragment(extending: matchPart) { w in w.lookupNormalized(query: number, normalized: nil, match: .e164, region: region) })
+    /// Appends a caller-ID answer from the index: the entries' part it keeps (`withMatchPart`)
+    /// and the part of this request. The same bytes as `answer` for the same rows.
+    static func append(matchPart: UnsafeRawBufferPointer, e164 number: String, region: String, to out: inout [UInt8]) {
+        JSONStreamWriter.appendObject(matchPart, extendedBy: { w in w.lookupNormalized(query: number, normalized: nil, match: .e164, region: region) }, to: &out)
     }
 }
