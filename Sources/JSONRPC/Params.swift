@@ -17,9 +17,17 @@ public struct Params: Sendable {
 
     /// Rejects any member not in `known`.
     public func expectOnly(_ known: Set<String>) throws(RPCError) {
-        for (key, _) in object.members where !known.contains(key) {
+        for (key, _) in object.members where !Self.isKnown(key, in: known) {
             throw .invalidParams(field: field(key), "unknown field (expected one of: \(known.sorted().joined(separator: ", ")))")
         }
+    }
+
+    /// `known.contains(key)`, by comparing rather than hashing when `known` is small
+    /// (a lookup's one field is checked on every caller ID).
+    private static func isKnown(_ key: String, in known: Set<String>) -> Bool {
+        guard known.count <= 4 else { return known.contains(key) }
+        for name in known where name == key { return true }
+        return false
     }
 
     public func value(_ key: String) -> JSONValue? {

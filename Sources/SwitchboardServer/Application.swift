@@ -38,8 +38,11 @@ public final class Application: Sendable {
         users = UserService(store: store)
         apiKeys = APIKeyService(store: store)
         phonebook = PhonebookService(store: store)
+        let events = EventBus()
+        self.events = events
         callerIDIndex = CallerIDIndex(
-            store: store, options: .init(memoryLimit: configuration.callerIdMemoryMiB << 20), logger: logger, renderer: { RowAnswers() })
+            store: store, options: .init(memoryLimit: configuration.callerIdMemoryMiB << 20), logger: logger, renderer: { RowAnswers() },
+            onDrop: { events.forgetCallerIDTables() })
         let sync = configuration.sync
         var httpConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: 5, allowCycles: false),
@@ -52,8 +55,6 @@ public final class Application: Sendable {
         options.maximumDownloadBytes = sync.maximumDownloadBytes
         interfaces = InterfaceService(store: store, vault: vault, http: http, options: options)
         contacts = ContactsService(store: store, interfaces: interfaces, phonebook: phonebook)
-        let events = EventBus()
-        self.events = events
         syncs = SyncService(store: store, interfaces: interfaces, phonebook: phonebook) { run in
             events.publish(topic: "sync.progress", accountId: run.accountId, params: .syncRun(run))
         }

@@ -155,14 +155,20 @@ public final class CallerIDIndex: Sendable {
     /// Moves whenever a table is dropped or installed (see `epoch`).
     private let epochCounter = Atomic<UInt64>(0)
 
+    /// Told after tables were dropped (outside every lock): holders of a table taken
+    /// by `table(accountId:)` let go of it, so that its memory is freed now.
+    private let onDrop: @Sendable () -> Void
+
     /// Nil when the store cannot read synchronously or the limit is 0.
     public init?(
-        store: any PhonebookStore, options: Options, logger: Logger, renderer: @escaping @Sendable () -> any CallerIDAnswerRenderer
+        store: any PhonebookStore, options: Options, logger: Logger, renderer: @escaping @Sendable () -> any CallerIDAnswerRenderer,
+        onDrop: @escaping @Sendable () -> Void = {}
     ) {
         guard options.memoryLimit > 0, let source = store as? any ImmediateLookups else { return nil }
         self.source = source
         self.options = options
         self.logger = logger
+        self.onDrop = onDrop
         makeRenderer = renderer
         source.observePhonebookChanges { [weak self] accounts in self?.changed(accounts) }
     }
@@ -191,6 +197,7 @@ public final class CallerIDIndex: Sendable {
             }
             return state.closed
         }
+        onDrop()
         guard !wasClosed, started.load(ordering: .sequentiallyConsistent) else { return }
         wake.signal()
         stopped.wait()
@@ -245,6 +252,7 @@ public final class CallerIDIndex: Sendable {
             }
             return dropped
         }
+        if !dropped.isEmpty { onDrop() }
         _ = dropped  // freed here, outside the lock
         wake.signal()
     }

@@ -139,6 +139,39 @@ import Testing
         }
     }
 
+    @Test func aDroppedTableIsFreedWhileConnectionsThatUsedItStayIdle() async throws {
+        try await withTestServer { server in
+            let op = try await server.client()
+            let index = try #require(server.app.callerIDIndex)
+            let account = try await requireString(op.call("auth.whoami")["accountId"])
+            _ = try await op.call("phonebook.create", ["name": "Alt", "numbers": [["number": "+49305551234"]]])
+            await server.app.callerIDIndexBuilt()
+            // Two connections answer from the table (the first lookup may warm the region), then go idle.
+            var idle: [RawConnection] = []
+            for _ in 0..<2 {
+                let raw = try await Self.raw(server, token: try server.operatorToken)
+                for _ in 0..<2 { _ = await raw.roundTrip(Self.lookup(1, "+49305551234")) }
+                idle.append(raw)
+            }
+            weak var table = index.table(accountId: account)
+            #expect(table != nil)
+            let answered = index.answeredCount
+            #expect(await idle[0].roundTrip(Self.lookup(2, "+49305551234"))?["result"]?["entry"]?["name"] == "Alt")
+            #expect(index.answeredCount == answered + 1, "answered from the table")
+
+            // A write drops the table: nothing keeps it, although both connections used it and said nothing since.
+            _ = try await op.call("phonebook.create", ["name": "Neu", "numbers": [["number": "+49305554321"]]])
+            #expect(!index.isIndexed(accountId: account))
+            #expect(table == nil, "the dropped table is freed")
+            // And the idle connections see the write with their next lookup.
+            for raw in idle {
+                for _ in 0..<2 {
+                    #expect(await raw.roundTrip(Self.lookup(3, "+49305554321"))?["result"]?["entry"]?["name"] == "Neu")
+                }
+            }
+        }
+    }
+
     @Test func accountsNeverSeeEachOthersKeptAnswers() async throws {
         try await withTestServer { server in
             let acme = try await AccountFixture.make(on: server, name: "Acme")

@@ -38,6 +38,15 @@ public final class EventBus: Sendable {
         }
     }
 
+    /// Makes every open session let go of the caller-ID table it keeps between
+    /// lookups (`LookupMemo`): the index dropped tables, whose memory is freed once
+    /// no lookup in flight holds them.
+    func forgetCallerIDTables() {
+        for session in sessions.withLock({ Array($0.values) }) {
+            session.lookupMemo.withLock { $0.table = nil }
+        }
+    }
+
     /// Sends `{"jsonrpc":"2.0","method":topic,"params":params}` to every
     /// session of `accountId` subscribed to `topic`.
     public func publish(topic: String, accountId: String, params: JSONValue) {

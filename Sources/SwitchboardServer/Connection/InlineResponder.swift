@@ -134,8 +134,7 @@ struct InlineLines {
     init(engine: RPCEngine<Session>, table: MethodTable) {
         self.engine = engine
         self.invokeInline = { method, params, session, response in table.invokeInline(method, params, session, &response) }
-        // The caller-ID lookup first: it is nearly every request of a PBX.
-        inlineMethods = table.methods.values.filter(\.inline).map(\.name).sorted { a, b in a == "phonebook.lookup" && b != a }
+        inlineMethods = table.inlineSpecs.map(\.name)
     }
 
     /// Appends the answer to `line` (if any) and returns true, or returns

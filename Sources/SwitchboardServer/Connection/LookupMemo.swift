@@ -9,14 +9,18 @@ import SwitchboardServices
 /// in). Each is used again only while its generation or epoch is the current
 /// one, both read before the values they guard; so the memo is never staler
 /// than asking `LookupRegions` and `CallerIDIndex` each time.
+///
+/// The table is held strongly (a weak reference made every retain of it take
+/// the runtime's slow path, a few percent of a lookup); when the index drops
+/// tables, `EventBus.forgetCallerIDTables` clears every session's, so an idle
+/// connection does not keep a dropped table's memory.
 struct LookupMemo {
     var accountId = ""
     var userId: String?
     var generation: UInt64 = .max
     var region = ""
     var epoch: UInt64 = .max
-    /// Weak: a table the index dropped is freed at once, not when this connection asks again.
-    weak var table: CallerIDIndex.Table?
+    var table: CallerIDIndex.Table?
 
     /// The region and table for `principal` now; nil when the region is not kept
     /// (the lookup must take the async path, which reads and keeps it).
