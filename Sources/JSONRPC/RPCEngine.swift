@@ -131,7 +131,7 @@ public struct RPCEngine<Context: Sendable>: Sendable {
 
     /// What a method called without suspending gives back: its result as a value, or
     /// `written` when it appended its result (one JSON value) to the response itself.
-    public enum InlineResult {
+    public enum InlineResult: Sendable {
         case value(JSONValue)
         /// The result is already in `out`, right after the envelope's `"result":`.
         case written
@@ -168,8 +168,7 @@ public struct RPCEngine<Context: Sendable>: Sendable {
             out.removeSubrange(start..<out.count)
             return false
         }
-        if case .success(.written) = outcome, request.id != nil {
-            precondition(out.count > resultStart, "a method that says its result is written wrote it")
+        if case .success(.written) = outcome, request.id != nil, out.count > resultStart {
             out.append(UInt8(ascii: "}"))
             out.append(0x0A)
             return true
@@ -178,7 +177,8 @@ public struct RPCEngine<Context: Sendable>: Sendable {
         let result: Result<JSONValue, any Error>
         switch outcome {
         case .success(.value(let value)): result = .success(value)
-        case .success(.written): result = .success(.null)  // a notification: nothing is sent
+        case .success(.written) where request.id == nil: result = .success(.null)  // a notification: nothing is sent
+        case .success(.written): result = .failure(RPCError.internalError)  // said written, wrote nothing: a bug, not a crash
         case .failure(let error): result = .failure(error)
         }
         if finish(request, result, context: context, into: &out) { out.append(0x0A) }

@@ -172,6 +172,16 @@ import Testing
         }
     }
 
+    @Test func aMethodThatSaysItWroteButDidNotGetsAnInternalErrorNotABrokenLine() throws {
+        let message = try JSONParser.parse(Array(#"{"jsonrpc":"2.0","id":3,"method":"echo"}"#.utf8))
+        var out: [UInt8] = []
+        #expect(engine.handleInline(message: message, context: (), invokeInline: { _, _, _, _ in .success(.written) }, into: &out))
+        let answer = try JSONParser.parse(Array(out.dropLast()))
+        #expect(answer["id"] == 3)
+        #expect(answer["error"]?["code"] == -32603)
+        #expect(out.last == 0x0A)
+    }
+
     @Test func declinedOrBatchedMessagesAreLeftUntouched() {
         var out: [UInt8] = Array("before".utf8)
         let message = try! JSONParser.parse(Array(#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#.utf8))
