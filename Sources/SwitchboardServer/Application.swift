@@ -28,6 +28,8 @@ public final class Application: Sendable {
     let http: HTTPClient
     /// Renders the caller-ID answers the store is missing (after an upgrade), beside serving.
     private let answerRendering = Mutex<Task<Void, Never>?>(nil)
+    /// Held from `open` to `close`: no second server uses the data directory meanwhile.
+    private let dataDirectoryLock = Mutex<DataDirectoryLock?>(nil)
 
     init(configuration: ServerConfiguration, store: SQLiteStore, vault: CredentialVault, logger: Logger) {
         self.configuration = configuration
@@ -64,10 +66,11 @@ public final class Application: Sendable {
     /// and the operator token file on first start; reuses them afterwards.
     public static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> Application {
         let directory = DataDirectory(configuration: configuration)
-        try directory.prepare()
+        let lock = try directory.prepare()
         let vault = try directory.credentialVault(environment: ProcessInfo.processInfo.environment, logger: logger)
         let store = try SQLiteStore(path: configuration.databasePath, answerFormat: .phonebook)
         let app = Application(configuration: configuration, store: store, vault: vault, logger: logger)
+        app.dataDirectoryLock.withLock { $0 = lock }
         try await directory.bootstrap(app)
         for run in try await app.syncs.recover() {
             logger.warning("marked an interrupted sync run failed", metadata: ["run": "\(run.id)", "interface": "\(run.interfaceId)"])
@@ -127,5 +130,6 @@ public final class Application: Sendable {
         callerIDIndex?.close()
         try? await http.shutdown()
         do { try store.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
+        dataDirectoryLock.withLock { $0?.release() }
     }
 }

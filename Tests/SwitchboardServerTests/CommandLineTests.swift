@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import SwitchboardClient
 import SwitchboardTestSupport
 import Testing
 
@@ -114,6 +115,37 @@ import Testing
         let bad = try Binary.run(["serve", "--data-dir", directory + "/data", "--listen", "nonsense"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("listen"))
+    }
+
+    /// One server per data directory: a second `serve` on it stops at once with an error that
+    /// names the running one, and leaves its files alone; once the first has stopped (even
+    /// killed), the directory can be served again.
+    @Test func aSecondServerOnTheSameDataDirectoryIsRefused() async throws {
+        let directory = TestServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try ServerProcess(dataDirectory: directory)
+        let token = try String(contentsOfFile: directory + "/operator.token", encoding: .utf8)
+        let client = try await SwitchboardClient.connect(host: "127.0.0.1", port: first.port)
+        _ = try await client.login(token: token.trimmingCharacters(in: .whitespacesAndNewlines))
+        _ = try await client.call("phonebook.create", ["name": "Kept", "numbers": [["number": "+49 30 5557777"]]])
+
+        // (Under `timeout`: a second server that did start would otherwise keep the test waiting.)
+        let second = try Binary.run(
+            ["sh", "-c", #"exec timeout 20 "$0" serve --data-dir "$1" --listen 127.0.0.1:0"#, directory], viaShell: true)
+        #expect(second.status == 1, "refused at once, not stopped by the timeout (124)")
+        #expect(second.stderr.contains("is in use by another Switchboard server (process \(first.process.processIdentifier))"), "\(second.stderr)")
+        // The first server is untouched and still answers from its data.
+        #expect(try await client.call("phonebook.lookup", ["number": "+49305557777"])["entry"]?["name"] == "Kept")
+        client.close()
+
+        kill(first.process.processIdentifier, SIGKILL)  // no clean shutdown: the kernel drops the lock
+        first.process.waitUntilExit()
+        let third = try ServerProcess(dataDirectory: directory)
+        defer { _ = third.terminate() }
+        let again = try await SwitchboardClient.connect(host: "127.0.0.1", port: third.port)
+        _ = try await again.login(token: token.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try await again.call("phonebook.lookup", ["number": "+49305557777"])["entry"]?["name"] == "Kept")
+        again.close()
     }
 
     @Test func versionCommand() throws {

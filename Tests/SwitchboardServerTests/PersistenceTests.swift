@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSONRPC
+@testable import SwitchboardServer
 import SwitchboardTestSupport
 import Testing
 @testable import SwitchboardStore
@@ -150,6 +151,18 @@ import Testing
         #expect(try await pbx.call("auth.whoami")["role"] == "pbx")
         let fresh = try await second.connect()
         #expect(await errorCode { try await fresh.login(token: try requireString(revokedKey["token"])) } == -32001)
+        try await second.stop()
+    }
+
+    @Test func aDataDirectoryIsServedByOneServerAtATime() async throws {
+        let directory = TestServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await TestServer.start(dataDirectory: directory)
+        await #expect(throws: DataDirectoryLock.InUse.self) { _ = try await TestServer.start(dataDirectory: directory) }
+        #expect(try await first.client().call("system.ping") == "pong")
+        try await first.stop()
+        let second = try await TestServer.start(dataDirectory: directory)  // free again once the first has closed
+        #expect(try await second.client().call("auth.whoami")["role"] == "operator")
         try await second.stop()
     }
 

@@ -3,17 +3,22 @@ import Logging
 import SwitchboardCore
 import SwitchboardServices
 
-/// The data directory: `switchboard.sqlite` and `operator.token` (mode 0600).
+/// The data directory: `switchboard.sqlite`, `operator.token` and `credentials.key`
+/// (mode 0600), `switchboard.lock` while a server uses it.
 struct DataDirectory {
     let configuration: ServerConfiguration
 
-    func prepare() throws {
+    /// Creates the directory if needed and takes it for this server (`DataDirectoryLock`):
+    /// nothing in it is touched before that.
+    func prepare() throws -> DataDirectoryLock {
         try FileManager.default.createDirectory(
             atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
         // Downloads left by a process that stopped mid-sync are of no use.
         try? FileManager.default.removeItem(atPath: configuration.temporaryDirectory)
         try FileManager.default.createDirectory(
             atPath: configuration.temporaryDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return lock
     }
 
     /// The key that seals interface credentials: `SWITCHBOARD_CREDENTIALS_KEY`
