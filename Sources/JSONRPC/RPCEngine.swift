@@ -233,20 +233,25 @@ public struct RPCEngine<Context: Sendable>: Sendable {
 
     // MARK: response encoding
 
+    /// The envelope around a response's id and its result or error.
+    private static var envelopeStart: StaticString { #"{"jsonrpc":"2.0","id":"# }
+    private static var resultKey: StaticString { #","result":"# }
+    private static var errorKey: StaticString { #","error":"# }
+
     public static func appendResult(_ result: JSONValue, id: JSONValue, into out: inout [UInt8]) {
-        JSONWriter.write(result, between: #"{"jsonrpc":"2.0","id":"#, id, #","result":"#, "}", into: &out)
+        JSONWriter.write(result, between: envelopeStart, id, resultKey, "}", into: &out)
     }
 
     /// `{"jsonrpc":"2.0","id":<id>,"result":`, the start of `appendResult`'s line: a
     /// result and `}` complete it.
     static func appendResultHead(id: JSONValue, into out: inout [UInt8]) {
-        JSONWriter.appendLiteral(#"{"jsonrpc":"2.0","id":"#, into: &out)
+        JSONWriter.appendLiteral(envelopeStart, into: &out)
         JSONWriter.write(id, into: &out)
-        JSONWriter.appendLiteral(#","result":"#, into: &out)
+        JSONWriter.appendLiteral(resultKey, into: &out)
     }
 
     public static func appendError(_ error: RPCError, id: JSONValue, into out: inout [UInt8]) {
-        JSONWriter.write(error.jsonValue, between: #"{"jsonrpc":"2.0","id":"#, id, #","error":"#, "}", into: &out)
+        JSONWriter.write(error.jsonValue, between: envelopeStart, id, errorKey, "}", into: &out)
     }
 
     /// One complete error line (with newline), for errors found before parsing (oversized lines).

@@ -29,10 +29,11 @@ public final class Application: Sendable {
     /// Renders the caller-ID answers the store is missing (after an upgrade), beside serving.
     private let answerRendering = Mutex<Task<Void, Never>?>(nil)
     /// Held from `open` to `close`: no second server uses the data directory meanwhile.
-    private let dataDirectoryLock = Mutex<DataDirectoryLock?>(nil)
+    private let dataDirectoryLock: DataDirectoryLock
 
-    init(configuration: ServerConfiguration, store: SQLiteStore, vault: CredentialVault, logger: Logger) {
+    init(configuration: ServerConfiguration, store: SQLiteStore, vault: CredentialVault, logger: Logger, lock: DataDirectoryLock) {
         self.configuration = configuration
+        dataDirectoryLock = lock
         self.store = store
         self.logger = logger
         auth = AuthService(store: store)
@@ -69,8 +70,7 @@ public final class Application: Sendable {
         let lock = try directory.prepare()
         let vault = try directory.credentialVault(environment: ProcessInfo.processInfo.environment, logger: logger)
         let store = try SQLiteStore(path: configuration.databasePath, answerFormat: .phonebook)
-        let app = Application(configuration: configuration, store: store, vault: vault, logger: logger)
-        app.dataDirectoryLock.withLock { $0 = lock }
+        let app = Application(configuration: configuration, store: store, vault: vault, logger: logger, lock: lock)
         try await directory.bootstrap(app)
         for run in try await app.syncs.recover() {
             logger.warning("marked an interrupted sync run failed", metadata: ["run": "\(run.id)", "interface": "\(run.interfaceId)"])
@@ -130,6 +130,6 @@ public final class Application: Sendable {
         callerIDIndex?.close()
         try? await http.shutdown()
         do { try store.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
-        dataDirectoryLock.withLock { $0?.release() }
+        dataDirectoryLock.release()
     }
 }

@@ -197,8 +197,9 @@ public final class CallerIDIndex: Sendable {
             }
             return state.closed
         }
+        guard !wasClosed else { return }
         onDrop()
-        guard !wasClosed, started.load(ordering: .sequentiallyConsistent) else { return }
+        guard started.load(ordering: .sequentiallyConsistent) else { return }
         wake.signal()
         stopped.wait()
     }

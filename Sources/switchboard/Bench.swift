@@ -54,7 +54,6 @@ struct SeedPhonebook: AsyncParsableCommand {
 
 /// In-process caller-ID lookups against a seeded data directory: p50/p99.
 struct LookupLatency: AsyncParsableCommand {
-
     static let configuration = CommandConfiguration(
         commandName: "lookup",
         abstract: "Time phonebook lookups in-process (no network) with numbers in mixed formats.")
